@@ -1,0 +1,62 @@
+"""Settings of the workbench: where data live and the science protocol's defaults.
+
+One frozen dataclass, :class:`Settings`, holds every knob with its default (DESIGN §4). Directories can be
+moved with environment variables so a deployment or a test can point the whole product elsewhere:
+
+- ``SEQNETQUAKE_DATA_DIR``  — committed small data (catalogs); default ``<repo>/data``
+- ``SEQNETQUAKE_WORK_DIR``  — generated archives, datasets, models, caches; default ``<repo>/data/generated``
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT: Path = Path(__file__).resolve().parents[1]
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the product, with the defaults of DESIGN §4.
+
+    Units: magnitudes in catalog magnitude units, depths in km, durations in days or hours as named.
+    """
+
+    data_dir: Path = field(default_factory=lambda: _env_path("SEQNETQUAKE_DATA_DIR", REPO_ROOT / "data"))
+    work_dir: Path = field(
+        default_factory=lambda: _env_path("SEQNETQUAKE_WORK_DIR", REPO_ROOT / "data" / "generated")
+    )
+    # Event selection (DESIGN §4)
+    event_types: tuple[str, ...] = ("earthquake",)
+    min_mag: float = 5.0
+    max_depth_km: float = 40.0
+    mainshocks_only: bool = False
+    # Quiet-time filter
+    kp_max: float = 3.0
+    dst_min_nt: float = -30.0
+    quiet_window_h: float = 24.0
+
+    @property
+    def catalog_dir(self) -> Path:
+        """Folder of the built-in ComCat CSV files."""
+        return self.data_dir / "catalogs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder for derived, rebuildable caches."""
+        return self.work_dir / "cache"
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return replace(self, **changes)
+
+
+def default_settings() -> Settings:
+    """Settings built from the defaults and the environment at call time."""
+    return Settings()
