@@ -1,0 +1,517 @@
+"""DEMETER N1 binary survey products (ISL, IAP): reader and writer.
+
+DEMETER (CNES, 2004-06-29 … 2010-12-09) flew a 98.23° sun-synchronous orbit at 710 km (660 km from
+December 2005) with nodes at 10:30 LT (descending, day) and 22:30 LT (ascending, night). Its level-1
+("N1") calibrated products are distributed by CNES/CDPP as one big-endian binary file per half-orbit and
+product.
+
+File name
+---------
+``DMT_N1_<APID>_<orbit5><h>_<YYYYMMDD>_<HHMMSS>_<YYYYMMDD>_<HHMMSS>.DAT`` — the product APID (1144 ISL
+survey, 1140 IAP survey; 1132 ICE and 1137 IMSC VLF spectra are not read here), the 5-digit orbit
+number, the half digit ``h`` (0 = downward = day, 1 = upward = night) and the start/end (UTC).
+
+Record layout (all multi-byte fields big-endian; one record per time step, no file header)
+------------------------------------------------------------------------------------------
+General header, 38 bytes:
+
+=====  ======  ==================================================================================
+bytes  type    field
+=====  ======  ==================================================================================
+0      u1      CCSDS P-field (written ``0x4C``: CDS code, agency epoch 1950, 24-bit day, no sub-ms)
+1–3    u1×3    days since 1950-01-01 (24-bit unsigned)
+4–7    >u4     milliseconds of the day
+8–21   >u2×7   UT year, month, day, hour, minute, second, millisecond
+22–23  >u2     orbit number
+24–25  >u2     orbit type (0 = downward/day, 1 = upward/night)
+26–33  S8      telemetry station
+34–37  u1×4    software and calibration versions
+=====  ======  ==================================================================================
+
+Location block, 90 bytes: 22 ``>f4`` — geocentric latitude (deg), longitude (deg), altitude (km), local
+time (h), geomagnetic latitude and longitude (deg), MLT (h), invariant latitude (deg), McIlwain L,
+latitude/longitude of the conjugate point, of the northern and of the southern conjugate points at
+110 km (deg), model magnetic field X, Y, Z (nT), proton gyrofrequency (Hz), Sun position X, Y, Z
+(geographic) — then 2 version bytes.
+
+Attitude block, 76 bytes: 9 ``>f4`` satellite→geographic matrix, 9 ``>f4`` geographic→local
+geomagnetic matrix, ``>u2`` quality flag, 2 version bytes.
+
+IAP survey block (APID 1140), 108 bytes (as documented by CNES/CDPP): ``S10`` data type
+(written ``"IAP SURVEY"``), 32 status bytes, ``>f4`` time resolution (s), five ``S6`` unit strings
+(density ``cm-3``, temperature ``K``, velocity ``m/s``, potential ``V``, angle ``deg``), then 8 ``>f4``:
+H+, He+, O+ densities (cm^-3), ion temperature (K), ion velocity along Oz (m/s), the two velocity angles
+theta and phi (deg), satellite potential (V). Record size 38 + 90 + 76 + 108 = **312 bytes**.
+
+ISL survey block (APID 1144), 88 bytes — **defined by this workbench** (the exact public layout could not
+be read; DESIGN §8), in the style of IAP:
+
+======  ======  ==========================================================
+offset  type    field
+======  ======  ==========================================================
+0       S10     data type, ``"ISL SURVEY"``
+10      u1×32   status bytes (written 0)
+42      >f4     time resolution (s)
+46      S6      density unit, ``"cm-3"`` (space padded)
+52      S6      temperature unit, ``"K"``
+58      S6      potential unit, ``"V"``
+64      >f4     electron density (cm^-3)
+68      >f4     electron temperature (K)
+72      >f4     ion density (cm^-3)
+76      >f4     plasma potential (V)
+80      >f4     floating potential (V)
+84      >f4     satellite potential (V)
+======  ======  ==========================================================
+
+Record size 38 + 90 + 76 + 88 = **292 bytes**. Reader and writer share one structured dtype per APID
+(:data:`RECORD_DTYPES`); a file is read in one ``np.fromfile`` call.
+
+Fill convention: missing float values are written as :data:`FILL` = -1.0e31 (the ISTP/CDF ``FILLVAL``
+of a REAL4, used by CDPP); on reading, NaN, ±inf and anything ≤ -1.0e30 become NaN, as do latitudes
+outside [-90, 90] and non-positive altitudes. Location-block fields the Pass does not carry are written
+as fill unless ``ds`` has them (``mlon``, ``mlt``, ``inv_lat``, ``l_shell``); attitude matrices are fill.
+
+Pass variables: ISL → ``Ne``, ``Te``, ``Ni`` (cm^-3, K), ``V_plasma``, ``V_float``, ``V_sat`` (V);
+IAP → ``Ni_H``, ``Ni_He``, ``Ni_O`` (cm^-3), ``Ti`` (K), ``Vi_z`` (m/s), ``Vi_theta``, ``Vi_phi`` (deg),
+``V_sat`` (V). Time comes from the UT fields, cross-checked with days-since-1950 + ms-of-day (rows
+differing by more than 1 s counted in ``n_time_mismatch``; an invalid UT falls back to the CCSDS time,
+counted in ``n_time_from_ccsds``).
+
+Sources: Cussac, T. et al. (2006), "The DEMETER microsatellite and ground segment", Planet. Space Sci.
+54, 413–427; Lebreton, J.-P. et al. (2006), "The ISL Langmuir probe experiment processing onboard DEMETER:
+scientific objectives, description and first results", Planet. Space Sci. 54, 472–486; Berthelier, J.-J.
+et al. (2006), "IAP, the thermal plasma analyzer on DEMETER", Planet. Space Sci. 54, 487–501; CDPP
+DEMETER N1 product descriptions (general header, location and attitude blocks, IAP block).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from core.atomic import atomic_path
+from core.passes import (
+    PassFormatError,
+    civil_to_datetime64,
+    clean_pass,
+    make_pass,
+    solar_local_time,
+)
+
+__all__ = [
+    "APIDS",
+    "FILL",
+    "RECORD_DTYPES",
+    "DemeterFileName",
+    "demeter_filename",
+    "parse_demeter_filename",
+    "read_demeter",
+    "write_demeter",
+]
+
+SATELLITE = "DEMETER"
+FILL = np.float32(-1.0e31)
+_FILL_THRESHOLD = -1.0e30
+P_FIELD = 0x4C
+EPOCH_1950 = np.datetime64("1950-01-01T00:00:00", "ns")
+_MS_PER_DAY = 86_400_000
+
+_HEADER: list[tuple] = [
+    ("p_field", "u1"),
+    ("days_1950", "u1", (3,)),
+    ("ms_of_day", ">u4"),
+    ("ut_year", ">u2"),
+    ("ut_month", ">u2"),
+    ("ut_day", ">u2"),
+    ("ut_hour", ">u2"),
+    ("ut_minute", ">u2"),
+    ("ut_second", ">u2"),
+    ("ut_ms", ">u2"),
+    ("orbit", ">u2"),
+    ("orbit_type", ">u2"),
+    ("station", "S8"),
+    ("versions", "u1", (4,)),
+]
+LOCATION_FIELDS: tuple[str, ...] = (
+    "lat", "lon", "alt", "lt", "mag_lat", "mag_lon", "mlt", "inv_lat", "l_shell",
+    "conj_lat", "conj_lon", "conj_n_lat", "conj_n_lon", "conj_s_lat", "conj_s_lon",
+    "bmod_x", "bmod_y", "bmod_z", "f_gyro_h", "sun_x", "sun_y", "sun_z",
+)  # fmt: skip
+_LOCATION: list[tuple] = [(f, ">f4") for f in LOCATION_FIELDS] + [("loc_versions", "u1", (2,))]
+_ATTITUDE: list[tuple] = [
+    ("att_sat_to_geo", ">f4", (9,)),
+    ("att_geo_to_mag", ">f4", (9,)),
+    ("att_quality", ">u2"),
+    ("att_versions", "u1", (2,)),
+]
+_IAP: list[tuple] = [
+    ("data_type", "S10"),
+    ("status", "u1", (32,)),
+    ("time_res", ">f4"),
+    ("unit_density", "S6"),
+    ("unit_temperature", "S6"),
+    ("unit_velocity", "S6"),
+    ("unit_potential", "S6"),
+    ("unit_angle", "S6"),
+    ("n_h", ">f4"),
+    ("n_he", ">f4"),
+    ("n_o", ">f4"),
+    ("t_i", ">f4"),
+    ("v_z", ">f4"),
+    ("v_theta", ">f4"),
+    ("v_phi", ">f4"),
+    ("v_sat", ">f4"),
+]
+_ISL: list[tuple] = [
+    ("data_type", "S10"),
+    ("status", "u1", (32,)),
+    ("time_res", ">f4"),
+    ("unit_density", "S6"),
+    ("unit_temperature", "S6"),
+    ("unit_potential", "S6"),
+    ("n_e", ">f4"),
+    ("t_e", ">f4"),
+    ("n_i", ">f4"),
+    ("v_plasma", ">f4"),
+    ("v_float", ">f4"),
+    ("v_sat", ">f4"),
+]
+
+#: One structured big-endian record dtype per APID, shared by the reader and the writer.
+RECORD_DTYPES: dict[int, np.dtype] = {
+    1140: np.dtype(_HEADER + _LOCATION + _ATTITUDE + _IAP),
+    1144: np.dtype(_HEADER + _LOCATION + _ATTITUDE + _ISL),
+}
+assert RECORD_DTYPES[1140].itemsize == 312 and RECORD_DTYPES[1144].itemsize == 292
+
+
+@dataclass(frozen=True)
+class _Apid:
+    instrument: str
+    data_type: bytes
+    units: dict[str, bytes]
+    variables: dict[str, str]  # record field -> Pass variable
+
+
+APIDS: dict[int, _Apid] = {
+    1140: _Apid(
+        "IAP",
+        b"IAP SURVEY",
+        {
+            "unit_density": b"cm-3",
+            "unit_temperature": b"K",
+            "unit_velocity": b"m/s",
+            "unit_potential": b"V",
+            "unit_angle": b"deg",
+        },
+        {
+            "n_h": "Ni_H",
+            "n_he": "Ni_He",
+            "n_o": "Ni_O",
+            "t_i": "Ti",
+            "v_z": "Vi_z",
+            "v_theta": "Vi_theta",
+            "v_phi": "Vi_phi",
+            "v_sat": "V_sat",
+        },
+    ),
+    1144: _Apid(
+        "ISL",
+        b"ISL SURVEY",
+        {"unit_density": b"cm-3", "unit_temperature": b"K", "unit_potential": b"V"},
+        {
+            "n_e": "Ne",
+            "t_e": "Te",
+            "n_i": "Ni",
+            "v_plasma": "V_plasma",
+            "v_float": "V_float",
+            "v_sat": "V_sat",
+        },
+    ),
+}
+_OPTIONAL_LOCATION = {"mag_lon": "mlon", "mlt": "mlt", "inv_lat": "inv_lat", "l_shell": "l_shell"}
+
+_NAME_RE = re.compile(
+    r"^DMT_N1_(?P<apid>\d{4})_(?P<orbit>\d{5})(?P<half>[01])_(?P<d0>\d{8})_(?P<t0>\d{6})_"
+    r"(?P<d1>\d{8})_(?P<t1>\d{6})\.(?:DAT|dat)$"
+)
+_HALF_DIGIT = {"0": "day", "1": "night"}
+_DIGIT_OF_HALF = {"day": "0", "night": "1"}
+
+
+@dataclass(frozen=True)
+class DemeterFileName:
+    """The fields of a DEMETER N1 file name (times UTC, naive)."""
+
+    name: str
+    apid: int
+    orbit: int
+    half: str
+    start: datetime
+    end: datetime
+
+    @property
+    def product(self) -> str:
+        """The APID as text (the Pass ``product`` attribute), e.g. ``"1144"``."""
+        return f"{self.apid:04d}"
+
+
+def _parse_stamp(name: str, date: str, time: str) -> datetime:
+    try:
+        return datetime.strptime(date + time, "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise PassFormatError(f"{name}: invalid date/time {date}_{time} in the file name") from exc
+
+
+def parse_demeter_filename(name: str | os.PathLike[str]) -> DemeterFileName:
+    """Parse a DEMETER N1 file name; :class:`PassFormatError` naming it when it does not match."""
+    base = Path(os.fspath(name)).name
+    m = _NAME_RE.match(base)
+    if m is None:
+        raise PassFormatError(
+            f"{base}: not a DEMETER N1 file name "
+            "(DMT_N1_<APID>_<orbit5><0|1>_<YYYYMMDD>_<HHMMSS>_<YYYYMMDD>_<HHMMSS>.DAT)"
+        )
+    start = _parse_stamp(base, m["d0"], m["t0"])
+    end = _parse_stamp(base, m["d1"], m["t1"])
+    if end < start:
+        raise PassFormatError(f"{base}: file name ends ({end}) before it starts ({start})")
+    return DemeterFileName(base, int(m["apid"]), int(m["orbit"]), _HALF_DIGIT[m["half"]], start, end)
+
+
+def demeter_filename(apid: int | str, orbit: int, half: str, start: datetime, end: datetime) -> str:
+    """The DEMETER N1 file name for an APID (1144/1140), orbit, half (day/night) and start/end (UTC)."""
+    if half not in _DIGIT_OF_HALF:
+        raise ValueError(f"half must be 'day' or 'night', got {half!r}")
+    if not 0 <= int(orbit) <= 65535:
+        raise ValueError(f"orbit must fit in a uint16 and 5 digits, got {orbit}")
+    return (
+        f"DMT_N1_{int(apid):04d}_{int(orbit):05d}{_DIGIT_OF_HALF[half]}_"
+        f"{start:%Y%m%d_%H%M%S}_{end:%Y%m%d_%H%M%S}.DAT"
+    )
+
+
+def _apid(apid: int, name: str) -> _Apid:
+    try:
+        return APIDS[apid]
+    except KeyError:
+        raise PassFormatError(
+            f"{name}: DEMETER APID {apid} is not supported (supported: {', '.join(map(str, APIDS))})"
+        ) from None
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """A big-endian float32 field → native float32 with fill/non-finite → NaN."""
+    out = np.asarray(values, dtype=np.float32)
+    out = out.copy()
+    out[~np.isfinite(out) | (out <= _FILL_THRESHOLD)] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------------------------- reader
+def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Read a DEMETER N1 ISL (1144) or IAP (1140) survey file into a Pass (DESIGN §3).
+
+    Raises :class:`~core.passes.PassFormatError` (naming the file) for a bad name, an unsupported APID,
+    a file without one complete record, record headers whose orbit number or type contradict the name,
+    or no valid sample. A trailing partial record is dropped (``attrs["n_dropped_truncated"]``) and, like
+    duplicate/backwards times and rows without position, reported in one
+    :class:`~core.passes.PassWarning`. Units: see the module docstring.
+    """
+    path = Path(path)
+    fn = parse_demeter_filename(path.name)
+    spec = _apid(fn.apid, fn.name)
+    dtype = RECORD_DTYPES[fn.apid]
+    size = path.stat().st_size
+    n_full, leftover = divmod(size, dtype.itemsize)
+    if n_full == 0:
+        raise PassFormatError(
+            f"{fn.name}: no complete N1 record (file has {size} bytes, an APID {fn.apid} record has "
+            f"{dtype.itemsize})"
+        )
+    rec = np.fromfile(path, dtype=dtype, count=n_full)
+    notes = {"n_dropped_truncated": 1 if leftover else 0}
+
+    orbits = np.unique(rec["orbit"])
+    if orbits.size != 1 or int(orbits[0]) != fn.orbit:
+        raise PassFormatError(
+            f"{fn.name}: the file name says orbit {fn.orbit} but the record headers say orbit "
+            f"{', '.join(str(int(o)) for o in orbits[:5])}"
+        )
+    types = np.unique(rec["orbit_type"])
+    if types.size != 1 or _HALF_DIGIT.get(str(int(types[0]))) != fn.half:
+        raise PassFormatError(
+            f"{fn.name}: the file name says half {fn.half!r} but the record headers say orbit type "
+            f"{', '.join(str(int(o)) for o in types[:5])} (0 = day, 1 = night)"
+        )
+
+    ut = civil_to_datetime64(
+        rec["ut_year"], rec["ut_month"], rec["ut_day"], rec["ut_hour"], rec["ut_minute"],
+        rec["ut_second"], rec["ut_ms"],
+    )  # fmt: skip
+    d3 = rec["days_1950"].astype(np.int64)
+    days = (d3[:, 0] << 16) | (d3[:, 1] << 8) | d3[:, 2]
+    ms = rec["ms_of_day"].astype(np.int64)
+    ccsds_ok = (days > 0) & (ms < _MS_PER_DAY)
+    ccsds_ns = EPOCH_1950.astype(np.int64) + (days * _MS_PER_DAY + ms) * 1_000_000
+    ccsds = np.where(ccsds_ok, ccsds_ns, 0).astype("datetime64[ns]")
+    ccsds[~ccsds_ok] = np.datetime64("NaT")
+    both = ~np.isnat(ut) & ccsds_ok
+    diff = np.abs(ut.astype(np.int64) - ccsds.astype(np.int64))
+    notes["n_time_mismatch"] = int((both & (diff > 1_000_000_000)).sum())
+    use_ccsds = np.isnat(ut) & ccsds_ok
+    notes["n_time_from_ccsds"] = int(use_ccsds.sum())
+    time = np.where(use_ccsds, ccsds, ut)
+
+    lat = _floats(rec["lat"]).astype(np.float64)
+    lat[np.abs(lat) > 90] = np.nan
+    lon = _floats(rec["lon"]).astype(np.float64)
+    alt = _floats(rec["alt"]).astype(np.float64)
+    alt[alt <= 0] = np.nan
+    mlat = _floats(rec["mag_lat"]).astype(np.float64)
+    lt = _floats(rec["lt"]).astype(np.float64)
+    lt = np.where(np.isfinite(lt), np.mod(lt, 24.0), solar_local_time(time, lon))
+
+    variables = {var: (_floats(rec[field]), {}) for field, var in spec.variables.items()}
+    ds = make_pass(
+        time,
+        lat,
+        lon,
+        alt,
+        mlat,
+        variables,
+        satellite=SATELLITE,
+        instrument=spec.instrument,
+        product=fn.product,
+        orbit=fn.orbit,
+        half=fn.half,
+        source_file=fn.name,
+        lt=lt,
+        attrs={
+            "apid": fn.apid,
+            "file_start": fn.start.isoformat(),
+            "file_end": fn.end.isoformat(),
+            "time_resolution_s": float(np.nanmedian(_floats(rec["time_res"]))) if n_full else float("nan"),
+        },
+    )
+    ds = clean_pass(ds, fn.name, notes=notes)
+    if ds.sizes["time"] == 0:
+        raise PassFormatError(f"{fn.name}: no record with a valid time and position")
+    return ds
+
+
+# --------------------------------------------------------------------------------------------- writer
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    ms = np.datetime64(value, "ms").astype(np.int64)
+    return datetime(1970, 1, 1) + timedelta(milliseconds=int(ms))
+
+
+def _window(ds: xr.Dataset, start: Any, end: Any) -> tuple[datetime, datetime]:
+    t = ds["time"].values
+    start = start if start is not None else ds.attrs.get("file_start")
+    end = end if end is not None else ds.attrs.get("file_end")
+    if start is None:
+        start = t[0].astype("datetime64[s]")
+    if end is None:
+        end_s = t[-1].astype("datetime64[s]")
+        end = end_s + np.timedelta64(1, "s") if end_s < t[-1] else end_s
+    return _as_datetime(start), _as_datetime(end)
+
+
+def _fill_f4(values: Any) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(arr), arr, FILL).astype(np.float32)
+
+
+def write_demeter(
+    ds: xr.Dataset,
+    out_dir: str | os.PathLike[str],
+    *,
+    start: Any = None,
+    end: Any = None,
+    station: str | None = None,
+) -> Path:
+    """Write a Pass as a DEMETER N1 file (APID from ``ds.attrs["product"]``, "1144" or "1140").
+
+    The name's start/end come from ``start``/``end``, else ``attrs["file_start"/"file_end"]``, else the
+    first/last sample (floored/ceiled to the second). Variables absent from ``ds`` and NaN values are
+    written as :data:`FILL`; times are written to the millisecond. The write is atomic and the bytes
+    depend only on the input. Returns the file path.
+    """
+    apid = int(str(ds.attrs.get("product", "")) or -1)
+    spec = APIDS.get(apid)
+    if spec is None:
+        raise ValueError(f"ds.attrs['product'] must be one of {sorted(APIDS)}, got {ds.attrs.get('product')!r}")
+    n = int(ds.sizes.get("time", 0))
+    if n == 0:
+        raise ValueError("cannot write a DEMETER file for a pass without samples")
+    orbit, half = int(ds.attrs["orbit"]), str(ds.attrs["half"])
+    t0, t1 = _window(ds, start, end)
+    name = demeter_filename(apid, orbit, half, t0, t1)
+
+    t = ds["time"].values.astype("datetime64[ms]")
+    if np.isnat(t).any():
+        raise ValueError("cannot write a DEMETER file with NaT times")
+    rec = np.zeros(n, dtype=RECORD_DTYPES[apid])
+    # general header
+    ms_total = (t - EPOCH_1950.astype("datetime64[ms]")).astype(np.int64)
+    days, ms_of_day = np.divmod(ms_total, _MS_PER_DAY)
+    rec["p_field"] = P_FIELD
+    rec["days_1950"] = np.stack([(days >> 16) & 0xFF, (days >> 8) & 0xFF, days & 0xFF], axis=1)
+    rec["ms_of_day"] = ms_of_day
+    day = t.astype("datetime64[D]")
+    month = t.astype("datetime64[M]")
+    rec["ut_year"] = t.astype("datetime64[Y]").astype(np.int64) + 1970
+    rec["ut_month"] = month.astype(np.int64) % 12 + 1
+    rec["ut_day"] = (day - month.astype("datetime64[D]")).astype(np.int64) + 1
+    hh, rem = np.divmod(ms_of_day, 3_600_000)
+    mm, rem = np.divmod(rem, 60_000)
+    ss, ms = np.divmod(rem, 1000)
+    rec["ut_hour"], rec["ut_minute"], rec["ut_second"], rec["ut_ms"] = hh, mm, ss, ms
+    rec["orbit"] = orbit
+    rec["orbit_type"] = int(_DIGIT_OF_HALF[half])
+    rec["station"] = (station or str(ds.attrs.get("station", "TOULOUSE"))).encode("ascii")[:8].ljust(8)
+    rec["versions"] = (1, 0, 1, 0)
+    # location block
+    for field in LOCATION_FIELDS:
+        rec[field] = FILL
+    rec["lat"] = _fill_f4(ds["lat"].values)
+    rec["lon"] = _fill_f4(ds["lon"].values)
+    rec["alt"] = _fill_f4(ds["alt"].values)
+    rec["lt"] = _fill_f4(ds["lt"].values)
+    rec["mag_lat"] = _fill_f4(ds["mlat"].values)
+    for field, var in _OPTIONAL_LOCATION.items():
+        if var in ds.variables:
+            rec[field] = _fill_f4(ds[var].values)
+    rec["loc_versions"] = (1, 0)
+    # attitude block (not carried by a Pass)
+    rec["att_sat_to_geo"] = FILL
+    rec["att_geo_to_mag"] = FILL
+    rec["att_versions"] = (1, 0)
+    # instrument block
+    rec["data_type"] = spec.data_type
+    for field, unit in spec.units.items():
+        rec[field] = unit.ljust(6)
+    time_res = ds.attrs.get("time_resolution_s")
+    if time_res is None or not np.isfinite(time_res):
+        steps = np.diff(t.astype(np.int64))
+        time_res = float(np.median(steps)) / 1000.0 if steps.size else 0.0
+    rec["time_res"] = np.float32(time_res)
+    for field, var in spec.variables.items():
+        rec[field] = _fill_f4(ds[var].values) if var in ds else FILL
+
+    target = Path(out_dir) / name
+    with atomic_path(target) as tmp:
+        rec.tofile(tmp)
+    return target

@@ -1,0 +1,1 @@
+"""SeqNetQuake workbench dashboard (Dash). Build it with :func:`dashboard.app.create_app`."""

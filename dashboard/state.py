@@ -1,0 +1,101 @@
+"""Page state that lives in the URL: parse a query string into validated settings and back.
+
+Pure functions (no Dash import), so a shared link restores exactly the same view and bad values in a
+hand-edited URL fall back to defaults with a message instead of an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+MAG_RANGE: tuple[float, float] = (4.5, 9.5)
+DEPTH_RANGE_KM: tuple[float, float] = (0.0, 700.0)
+DATE_RANGE: tuple[str, str] = ("2004-07-01", "2025-12-30")
+COLOR_BY: tuple[str, ...] = ("mag", "depth", "era")
+
+
+@dataclass(frozen=True)
+class MapState:
+    """Filters and selection of the map explorer. Magnitudes in catalog units, depths in km, dates UTC."""
+
+    start: str = DATE_RANGE[0]
+    end: str = DATE_RANGE[1]
+    mag_min: float = 5.0
+    mag_max: float = MAG_RANGE[1]
+    depth_min: float = DEPTH_RANGE_KM[0]
+    depth_max: float = 40.0
+    q: str = ""
+    color: str = "mag"
+    event: str | None = None
+
+
+_QUERY_KEYS: dict[str, str] = {
+    "start": "start", "end": "end", "mag_min": "mmin", "mag_max": "mmax",
+    "depth_min": "dmin", "depth_max": "dmax", "q": "q", "color": "color", "event": "event",
+}
+
+
+def _date(value: str) -> str:
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError("not a date")
+    return ts.strftime("%Y-%m-%d")
+
+
+def _in_range(value: str, lo: float, hi: float) -> float:
+    number = float(value)
+    if not lo <= number <= hi:
+        raise ValueError(f"outside {lo:g}…{hi:g}")
+    return number
+
+
+def _color(value: str) -> str:
+    if value not in COLOR_BY:
+        raise ValueError(f"not one of {', '.join(COLOR_BY)}")
+    return value
+
+
+def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
+    """Parse ``?start=…&mmin=…`` into a :class:`MapState`; invalid values keep defaults, with messages."""
+    raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
+    state, problems = MapState(), []
+    parsers = {
+        "start": _date, "end": _date,
+        "mag_min": lambda v: _in_range(v, *MAG_RANGE), "mag_max": lambda v: _in_range(v, *MAG_RANGE),
+        "depth_min": lambda v: _in_range(v, *DEPTH_RANGE_KM), "depth_max": lambda v: _in_range(v, *DEPTH_RANGE_KM),
+        "q": lambda v: v.strip()[:100],
+        "color": _color,
+        "event": lambda v: v.strip()[:64] or None,
+    }
+    values = {}
+    for name, key in _QUERY_KEYS.items():
+        if key not in raw:
+            continue
+        try:
+            values[name] = parsers[name](raw[key])
+        except (ValueError, TypeError) as exc:
+            problems.append(f"URL parameter {key}={raw[key]!r} ignored ({exc}).")
+    state = replace(state, **values)
+    if state.mag_min > state.mag_max or state.depth_min > state.depth_max or state.start > state.end:
+        problems.append("URL ranges were reversed; they were swapped.")
+        state = replace(
+            state,
+            mag_min=min(state.mag_min, state.mag_max), mag_max=max(state.mag_min, state.mag_max),
+            depth_min=min(state.depth_min, state.depth_max), depth_max=max(state.depth_min, state.depth_max),
+            start=min(state.start, state.end), end=max(state.start, state.end),
+        )
+    return state, problems
+
+
+def map_query(state: MapState) -> str:
+    """The query string (with ``?``, or empty) holding the non-default values of ``state``."""
+    default = asdict(MapState())
+    pairs = {}
+    for f in fields(MapState):
+        value = getattr(state, f.name)
+        if value not in (None, "") and value != default[f.name]:
+            pairs[_QUERY_KEYS[f.name]] = f"{value:g}" if isinstance(value, float) else value
+    return f"?{urlencode(pairs)}" if pairs else ""

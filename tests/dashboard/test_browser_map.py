@@ -1,0 +1,98 @@
+"""Real-browser tests of the map explorer (Playwright driving Debian's Chromium, headless)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+#: 2016-11-13 M7.8 Kaikōura, New Zealand (ComCat id us1000778i) — a place text unique in the catalog.
+PLACE = "53 km NNE of Amberley"
+
+
+class NetworkLog:
+    """Records failed requests, HTTP errors and any request that leaves the loopback host."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.failed: list[str] = []
+        self.external: list[str] = []
+        host = urlparse(base_url).netloc
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} HTTP {r.status}"))
+        page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https")
+                and urlparse(r.url).netloc != host and self.external.append(r.url))
+
+
+def _map_ready(page: Page) -> None:
+    page.wait_for_function(
+        """() => { const gd = document.querySelector('#catalog-map .js-plotly-plot');
+                   const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+                   return m && m.map && m.map.loaded() && m.map.areTilesLoaded(); }""",
+        timeout=30_000,
+    )
+
+
+def _click_event(page: Page, lat: float, lon: float) -> None:
+    """Click the map at the screen position of (lat, lon), as a person would."""
+    x, y = page.evaluate(
+        """([lat, lon]) => { const gd = document.querySelector('#catalog-map .js-plotly-plot');
+                             const m = gd._fullLayout.map._subplot.map;
+                             const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect();
+                             return [r.left + p.x, r.top + p.y]; }""",
+        [lat, lon],
+    )
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
+def test_map_filter_click_share(page: Page, live_server: str) -> None:
+    net = NetworkLog(page, live_server)
+    with page.expect_response("**/basemap/110m/land.geojson") as land:
+        page.goto(live_server + "/")
+    assert land.value.ok
+    _map_ready(page)
+    expect(page.locator("#map-summary")).to_contain_text("earthquakes shown")
+
+    # Geography comes from the vendored topojson: both basemap layers are loaded into the WebGL map.
+    n_features = page.evaluate(
+        """() => { const m = document.querySelector('#catalog-map .js-plotly-plot')._fullLayout.map._subplot.map;
+                   const ids = Object.keys(m.getStyle().sources).filter(s => m.isSourceLoaded(s));
+                   return ids.map(s => m.querySourceFeatures(s).length); }"""
+    )
+    assert sum(n_features) > 100
+
+    # Filter by place text: the map, summary and URL follow.
+    page.fill("#f-place", PLACE)
+    page.press("#f-place", "Enter")
+    expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("q") == [PLACE])
+    _map_ready(page)
+
+    _click_event(page, -42.737, 173.054)
+    expect(page.locator("#event-title")).to_contain_text("7.8")
+    expect(page.locator("#event-facts")).to_contain_text("Dobrovolsky radius")
+    page.wait_for_url("**event=us1000778i**")
+    query = parse_qs(urlparse(page.url).query)
+    assert query["event"] == ["us1000778i"] and query["q"] == [PLACE]
+
+    # A shared link restores filters and selection.
+    page.goto(page.url)
+    expect(page.locator("#event-title")).to_contain_text("7.8")
+    expect(page.locator("#f-place")).to_have_value(PLACE)
+    expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
+    _map_ready(page)
+    assert net.failed == [] and net.external == []
+
+
+def test_unknown_event_and_bad_url_values(page: Page, live_server: str) -> None:
+    page.goto(live_server + "/?event=no-such-id&mmin=banana")
+    expect(page.locator("#event-unknown")).to_contain_text("no-such-id")
+    expect(page.locator("#url-messages")).to_contain_text("mmin")
+    page.goto(live_server + "/event/no-such-id")
+    expect(page.locator("#event-unknown")).to_contain_text("not in the catalog")
+    page.goto(live_server + "/nowhere")
+    expect(page.locator("#not-found")).to_be_visible()
