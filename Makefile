@@ -43,7 +43,7 @@ lint: install-test
 	$(BIN)/ruff check core dashboard tests bench
 
 bench: install
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/bench_*.py; do mod=$$(basename $$script .py); echo "== $$mod"; $(BIN)/python -m bench.$$mod || exit 1; done
 
 clean:
 	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache

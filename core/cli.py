@@ -30,16 +30,24 @@ def fail(message: str) -> None:
 
 @app.command("catalog")
 def catalog_command(
-    source: Annotated[list[Path] | None, typer.Option(help="catalog file(s): ComCat CSV, GeoJSON or QuakeML; "
-                                                       "default the built-in ComCat catalog")] = None,
+    source: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="catalog file(s): ComCat CSV, GeoJSON or QuakeML; default the built-in ComCat catalog"
+        ),
+    ] = None,
     min_mag: Annotated[float, typer.Option(help="minimum magnitude")] = 5.0,
     max_mag: Annotated[float | None, typer.Option(help="maximum magnitude")] = None,
     max_depth: Annotated[float | None, typer.Option(help="maximum depth, km")] = 40.0,
     types: Annotated[str, typer.Option(help="comma-separated event types ('' for all)")] = "earthquake",
     start: Annotated[str | None, typer.Option(help="first day (UTC), e.g. 2018-02-02")] = None,
     end: Annotated[str | None, typer.Option(help="last day (UTC, included)")] = None,
-    bbox: Annotated[str | None, typer.Option(help="lon_min,lat_min,lon_max,lat_max (degrees; "
-                                                  "lon_min > lon_max crosses the antimeridian)")] = None,
+    bbox: Annotated[
+        str | None,
+        typer.Option(
+            help="lon_min,lat_min,lon_max,lat_max (degrees; lon_min > lon_max crosses the antimeridian)"
+        ),
+    ] = None,
     place: Annotated[str | None, typer.Option(help="case-insensitive text in the place name")] = None,
     era: Annotated[str | None, typer.Option(help="DEMETER, CSES-01 or none")] = None,
     mainshocks: Annotated[bool, typer.Option(help="keep Gardner–Knopoff (1974) mainshocks only")] = False,
@@ -47,14 +55,26 @@ def catalog_command(
 ) -> None:
     """Filter and summarise an earthquake catalog: counts per satellite era, coverage gaps, dropped rows."""
     try:
-        cat = catalog_mod.load_catalog(source) if source else catalog_mod.load_default_catalog(default_settings())
+        cat = (
+            catalog_mod.load_catalog(source)
+            if source
+            else catalog_mod.load_default_catalog(default_settings())
+        )
         box = tuple(float(v) for v in bbox.split(",")) if bbox else None
         if box is not None and len(box) != 4:
             fail(f"--bbox needs four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}")
         type_list = tuple(t.strip() for t in types.split(",") if t.strip()) or None
         selection = catalog_mod.filter_catalog(
-            cat, types=type_list, min_mag=min_mag, max_mag=max_mag, max_depth_km=max_depth,
-            start=start, end=end, bbox=box, place=place, era=era,
+            cat,
+            types=type_list,
+            min_mag=min_mag,
+            max_mag=max_mag,
+            max_depth_km=max_depth,
+            start=start,
+            end=end,
+            bbox=box,
+            place=place,
+            era=era,
         )
         if mainshocks:
             selection = catalog_mod.mainshocks(selection)

@@ -52,7 +52,7 @@ class Settings:
         """Folder for derived, rebuildable caches."""
         return self.work_dir / "cache"
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (``dataclasses.replace``)."""
         return replace(self, **changes)
 

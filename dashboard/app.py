@@ -42,8 +42,13 @@ def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for ``settings`` (defaults from the environment)."""
     settings = settings or default_settings()
     app = Dash(
-        __name__, assets_folder=str(ASSETS_DIR), title=APP_TITLE, update_title=None,
-        suppress_callback_exceptions=True, serve_locally=True, compress=True,
+        __name__,
+        assets_folder=str(ASSETS_DIR),
+        title=APP_TITLE,
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        compress=True,
     )
     app.layout = _shell()
 

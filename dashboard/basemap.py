@@ -70,30 +70,48 @@ def _antimeridian_safe_polygons(rings: list[np.ndarray]) -> list[list[list[list[
             pole = -90.0 if ring[:, 1].mean() < 0 else 90.0
             xy = np.vstack([xy, [[lon[-1], pole], [lon[0], pole]]])
         unwrapped.append(xy)
+    # make_valid resolves what unwrapping can leave (a lake ring left outside its shell → a hole again)
     poly = shapely.make_valid(shapely.Polygon(unwrapped[0], unwrapped[1:]))
-    out = []
-    for shift in (-360.0, 0.0, 360.0):
-        piece = shapely.affinity.translate(poly, xoff=shift).intersection(_WORLD)
-        for part in getattr(piece, "geoms", [piece]):
-            if isinstance(part, shapely.Polygon) and part.area > 0:
-                out.append([np.round(np.asarray(r.coords), 4).tolist() for r in (part.exterior, *part.interiors)])
-    return out
+    pieces = [
+        shapely.affinity.translate(poly, xoff=shift).intersection(_WORLD) for shift in (-360.0, 0.0, 360.0)
+    ]
+    merged = shapely.make_valid(
+        shapely.MultiPolygon(
+            [
+                g
+                for piece in pieces
+                for g in getattr(piece, "geoms", [piece])
+                if isinstance(g, shapely.Polygon)
+            ]
+        )
+    )
+    return [
+        [np.round(np.asarray(r.coords), 4).tolist() for r in (part.exterior, *part.interiors)]
+        for part in getattr(merged, "geoms", [merged])
+        if isinstance(part, shapely.Polygon) and part.area > 0
+    ]
 
 
 def _feature_geometry(geom: dict[str, Any], arcs: list[np.ndarray], as_lines: bool) -> dict[str, Any] | None:
     kind, parts = geom.get("type"), geom.get("arcs")
     if kind in ("LineString", "MultiLineString"):
         lines = [parts] if kind == "LineString" else parts
-        return {"type": "MultiLineString",
-                "coordinates": [seg for line in lines for seg in _split_line(_ring(arcs, line))]}
+        return {
+            "type": "MultiLineString",
+            "coordinates": [seg for line in lines for seg in _split_line(_ring(arcs, line))],
+        }
     if kind not in ("Polygon", "MultiPolygon"):
         return None
     polygons = [[_ring(arcs, r) for r in poly] for poly in ([parts] if kind == "Polygon" else parts)]
     if as_lines:
-        return {"type": "MultiLineString",
-                "coordinates": [seg for poly in polygons for ring in poly for seg in _split_line(ring)]}
-    return {"type": "MultiPolygon",
-            "coordinates": [p for poly in polygons for p in _antimeridian_safe_polygons(poly)]}
+        return {
+            "type": "MultiLineString",
+            "coordinates": [seg for poly in polygons for ring in poly for seg in _split_line(ring)],
+        }
+    return {
+        "type": "MultiPolygon",
+        "coordinates": [p for poly in polygons for p in _antimeridian_safe_polygons(poly)],
+    }
 
 
 def topojson_to_geojson(topology: dict[str, Any], layer: str, *, as_lines: bool = False) -> dict[str, Any]:
@@ -110,8 +128,12 @@ def topojson_to_geojson(topology: dict[str, Any], layer: str, *, as_lines: bool 
         geometry = _feature_geometry(geom, arcs, as_lines)
         if geometry is not None:
             features.append(
-                {"type": "Feature", "id": geom.get("id"), "properties": geom.get("properties", {}),
-                 "geometry": geometry}
+                {
+                    "type": "Feature",
+                    "id": geom.get("id"),
+                    "properties": geom.get("properties", {}),
+                    "geometry": geometry,
+                }
             )
     return {"type": "FeatureCollection", "features": features}
 
@@ -120,7 +142,9 @@ def topojson_to_geojson(topology: dict[str, Any], layer: str, *, as_lines: bool 
 def basemap_geojson_bytes(resolution: str, layer: str) -> bytes:
     """GeoJSON bytes of one basemap layer, decoded once per process from the vendored topojson."""
     if resolution not in RESOLUTIONS or layer not in LAYERS:
-        raise BasemapError(f"unknown basemap {resolution}/{layer}; resolutions {RESOLUTIONS}, layers {list(LAYERS)}")
+        raise BasemapError(
+            f"unknown basemap {resolution}/{layer}; resolutions {RESOLUTIONS}, layers {list(LAYERS)}"
+        )
     path = TOPOJSON_DIR / f"world_{resolution}.json"
     try:
         topology = json.loads(path.read_text(encoding="utf-8"))

@@ -31,12 +31,15 @@ def find_event(settings: Settings, event_id: str | None) -> dict[str, Any] | Non
 def filtered_events(settings: Settings, state: MapState) -> pd.DataFrame:
     """Earthquakes passing the map filters (type earthquake; magnitude, depth in km, UTC dates, place)."""
     return filter_catalog(
-        catalog_table(settings), types=settings.event_types,
+        catalog_table(settings),
+        types=settings.event_types,
         # a slider at the end of its range is no bound (ComCat has depths above sea level, M > 9.5 is open)
-        min_mag=state.mag_min, max_mag=None if state.mag_max >= MAG_RANGE[1] else state.mag_max,
+        min_mag=state.mag_min,
+        max_mag=None if state.mag_max >= MAG_RANGE[1] else state.mag_max,
         min_depth_km=None if state.depth_min <= DEPTH_RANGE_KM[0] else state.depth_min,
         max_depth_km=None if state.depth_max >= DEPTH_RANGE_KM[1] else state.depth_max,
-        start=state.start, end=state.end,  # plain dates: the end day is included
+        start=state.start,
+        end=state.end,  # plain dates: the end day is included
         place=state.q or None,
     )
 

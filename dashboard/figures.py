@@ -30,10 +30,23 @@ _COLOR_SPECS: dict[str, dict[str, Any]] = {
 def basemap_layers(basemap_url: str) -> list[dict[str, Any]]:
     """MapLibre layers for land (fill) and country borders (lines) served under ``basemap_url``."""
     return [
-        {"sourcetype": "geojson", "source": f"{basemap_url}/land.geojson", "type": "fill",
-         "color": "#e8e6df", "below": "traces", "name": "land"},
-        {"sourcetype": "geojson", "source": f"{basemap_url}/borders.geojson", "type": "line",
-         "color": "#b5b1a6", "line": {"width": 0.6}, "below": "traces", "name": "borders"},
+        {
+            "sourcetype": "geojson",
+            "source": f"{basemap_url}/land.geojson",
+            "type": "fill",
+            "color": "#e8e6df",
+            "below": "traces",
+            "name": "land",
+        },
+        {
+            "sourcetype": "geojson",
+            "source": f"{basemap_url}/borders.geojson",
+            "type": "line",
+            "color": "#b5b1a6",
+            "line": {"width": 0.6},
+            "below": "traces",
+            "name": "borders",
+        },
     ]
 
 
@@ -44,8 +57,11 @@ def _marker(events: pd.DataFrame, color_by: str) -> dict[str, Any]:
         return {"size": size, "color": [ERA_COLORS.get(e, ERA_COLORS[""]) for e in eras], "opacity": 0.8}
     spec = _COLOR_SPECS[color_by]
     return {
-        "size": size, "color": events[spec["column"]].to_numpy(np.float32), "colorscale": spec["colorscale"],
-        "reversescale": spec.get("reversescale", False), "opacity": 0.8,
+        "size": size,
+        "color": events[spec["column"]].to_numpy(np.float32),
+        "colorscale": spec["colorscale"],
+        "reversescale": spec.get("reversescale", False),
+        "opacity": 0.8,
         "colorbar": {"title": {"text": spec["title"]}, "thickness": 12, "len": 0.6},
     }
 
@@ -60,13 +76,24 @@ def selection_traces(event: Mapping[str, Any] | None) -> list[go.Scattermap]:
         elat, elon = [event["lat"]], [event["lon"]]
         name = f"Dobrovolsky circle R = {radius:,.0f} km"
     circle = go.Scattermap(
-        lat=list(lats), lon=list(lons), mode="lines", fill="toself", name=name or "Dobrovolsky circle",
-        line={"color": SELECTION_COLOR, "width": 2}, fillcolor="rgba(204,121,167,0.15)",
-        hoverinfo="skip", showlegend=False,
+        lat=list(lats),
+        lon=list(lons),
+        mode="lines",
+        fill="toself",
+        name=name or "Dobrovolsky circle",
+        line={"color": SELECTION_COLOR, "width": 2},
+        fillcolor="rgba(204,121,167,0.15)",
+        hoverinfo="skip",
+        showlegend=False,
     )
     epicentre = go.Scattermap(
-        lat=elat, lon=elon, mode="markers", name="selected epicentre",
-        marker={"size": 16, "color": SELECTION_COLOR}, hoverinfo="skip", showlegend=False,
+        lat=elat,
+        lon=elon,
+        mode="markers",
+        name="selected epicentre",
+        marker={"size": 16, "color": SELECTION_COLOR},
+        hoverinfo="skip",
+        showlegend=False,
     )
     return [circle, epicentre]
 
@@ -83,27 +110,47 @@ def catalog_map_figure(
     """World map of catalog events (size and colour by magnitude, depth or satellite era).
 
     ``events`` has the columns of ``core.catalog.CATALOG_COLUMNS`` (and optionally ``era``); trace 0 holds
-    the events with ``customdata`` = event id (float32 positions keep the payload small), traces 1–2 the selected event's circle and epicentre.
+    the events with ``customdata`` = event id (float32 positions keep the payload small), traces 1–2 the
+    selected event's circle and epicentre.
     ``center`` is (lat, lon) in degrees.
     """
     times = pd.to_datetime(events["time"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
     hovertext = (
-        "M" + events["mag"].map("{:.1f}".format) + " " + events["mag_type"].fillna("").astype(str)
-        + " · " + events["place"].fillna("").astype(str) + "<br>" + times
-        + " · depth " + events["depth_km"].map("{:.0f}".format) + " km"
+        "M"
+        + events["mag"].map("{:.1f}".format)
+        + " "
+        + events["mag_type"].fillna("").astype(str)
+        + " · "
+        + events["place"].fillna("").astype(str)
+        + "<br>"
+        + times
+        + " · depth "
+        + events["depth_km"].map("{:.0f}".format)
+        + " km"
     )
     scatter = go.Scattermap(
-        lat=events["lat"].to_numpy(np.float32), lon=events["lon"].to_numpy(np.float32), mode="markers",
-        marker=_marker(events, color_by), customdata=events["event_id"].astype(str).to_numpy(),
-        hovertext=hovertext.to_numpy(), hovertemplate="%{hovertext}<extra>%{customdata}</extra>",
-        name="events", showlegend=False,
+        lat=events["lat"].to_numpy(np.float32),
+        lon=events["lon"].to_numpy(np.float32),
+        mode="markers",
+        marker=_marker(events, color_by),
+        customdata=events["event_id"].astype(str).to_numpy(),
+        hovertext=hovertext.to_numpy(),
+        hovertemplate="%{hovertext}<extra>%{customdata}</extra>",
+        name="events",
+        showlegend=False,
     )
     fig = go.Figure([scatter, *selection_traces(selected)])
     lat0, lon0 = center if center is not None else (15.0, 150.0)
     fig.update_layout(
-        map={"style": "white-bg", "center": {"lat": lat0, "lon": lon0}, "zoom": zoom,
-             "layers": basemap_layers(basemap_url)},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, uirevision="catalog-map", clickmode="event",
+        map={
+            "style": "white-bg",
+            "center": {"lat": lat0, "lon": lon0},
+            "zoom": zoom,
+            "layers": basemap_layers(basemap_url),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        uirevision="catalog-map",
+        clickmode="event",
         hoverlabel={"bgcolor": "white"},
     )
     return fig
@@ -120,8 +167,13 @@ def event_region_figure(event: Mapping[str, Any], *, basemap_url: str = "/basema
     zoom = zoom_for_radius(float(dobrovolsky_radius_km(event["mag"])))
     fig = go.Figure(selection_traces(event))
     fig.update_layout(
-        map={"style": "white-bg", "center": {"lat": event["lat"], "lon": event["lon"]}, "zoom": zoom,
-             "layers": basemap_layers(basemap_url)},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, uirevision=f"event-{event['event_id']}",
+        map={
+            "style": "white-bg",
+            "center": {"lat": event["lat"], "lon": event["lon"]},
+            "zoom": zoom,
+            "layers": basemap_layers(basemap_url),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        uirevision=f"event-{event['event_id']}",
     )
     return fig

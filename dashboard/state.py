@@ -33,8 +33,15 @@ class MapState:
 
 
 _QUERY_KEYS: dict[str, str] = {
-    "start": "start", "end": "end", "mag_min": "mmin", "mag_max": "mmax",
-    "depth_min": "dmin", "depth_max": "dmax", "q": "q", "color": "color", "event": "event",
+    "start": "start",
+    "end": "end",
+    "mag_min": "mmin",
+    "mag_max": "mmax",
+    "depth_min": "dmin",
+    "depth_max": "dmax",
+    "q": "q",
+    "color": "color",
+    "event": "event",
 }
 
 
@@ -63,9 +70,12 @@ def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
     raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
     state, problems = MapState(), []
     parsers = {
-        "start": _date, "end": _date,
-        "mag_min": lambda v: _in_range(v, *MAG_RANGE), "mag_max": lambda v: _in_range(v, *MAG_RANGE),
-        "depth_min": lambda v: _in_range(v, *DEPTH_RANGE_KM), "depth_max": lambda v: _in_range(v, *DEPTH_RANGE_KM),
+        "start": _date,
+        "end": _date,
+        "mag_min": lambda v: _in_range(v, *MAG_RANGE),
+        "mag_max": lambda v: _in_range(v, *MAG_RANGE),
+        "depth_min": lambda v: _in_range(v, *DEPTH_RANGE_KM),
+        "depth_max": lambda v: _in_range(v, *DEPTH_RANGE_KM),
         "q": lambda v: v.strip()[:100],
         "color": _color,
         "event": lambda v: v.strip()[:64] or None,
@@ -83,9 +93,12 @@ def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
         problems.append("URL ranges were reversed; they were swapped.")
         state = replace(
             state,
-            mag_min=min(state.mag_min, state.mag_max), mag_max=max(state.mag_min, state.mag_max),
-            depth_min=min(state.depth_min, state.depth_max), depth_max=max(state.depth_min, state.depth_max),
-            start=min(state.start, state.end), end=max(state.start, state.end),
+            mag_min=min(state.mag_min, state.mag_max),
+            mag_max=max(state.mag_min, state.mag_max),
+            depth_min=min(state.depth_min, state.depth_max),
+            depth_max=max(state.depth_min, state.depth_max),
+            start=min(state.start, state.end),
+            end=max(state.start, state.end),
         )
     return state, problems
 

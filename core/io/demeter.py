@@ -315,6 +315,11 @@ def _floats(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _median_or_nan(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
 # --------------------------------------------------------------------------------------------- reader
 def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
     """Read a DEMETER N1 ISL (1144) or IAP (1140) survey file into a Pass (DESIGN §3).
@@ -398,7 +403,7 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
             "apid": fn.apid,
             "file_start": fn.start.isoformat(),
             "file_end": fn.end.isoformat(),
-            "time_resolution_s": float(np.nanmedian(_floats(rec["time_res"]))) if n_full else float("nan"),
+            "time_resolution_s": _median_or_nan(_floats(rec["time_res"])),
         },
     )
     ds = clean_pass(ds, fn.name, notes=notes)

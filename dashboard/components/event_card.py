@@ -20,14 +20,21 @@ def message(text: str, kind: str = "info", **kwargs: Any) -> html.Div:
 def event_card(event: Mapping[str, Any] | None, event_id: str | None, *, link: bool = True) -> html.Div:
     """Facts of ``event`` (a catalog row), or a clear message when ``event_id`` is not in the catalog."""
     if event_id is None:
-        return message("Click an earthquake on the map to see its facts and its Dobrovolsky circle.",
-                       id="event-empty")
+        return message(
+            "Click an earthquake on the map to see its facts and its Dobrovolsky circle.", id="event-empty"
+        )
     if event is None:
-        return message(f"Event {event_id!r} is not in the catalog. Check the id, or pick an event on the map.",
-                       "error", id="event-unknown")
+        return message(
+            f"Event {event_id!r} is not in the catalog. Check the id, or pick an event on the map.",
+            "error",
+            id="event-unknown",
+        )
     radius = float(dobrovolsky_radius_km(event["mag"]))
-    time = pd.Timestamp(event["time"]).tz_convert("UTC") if pd.Timestamp(event["time"]).tzinfo else \
-        pd.Timestamp(event["time"]).tz_localize("UTC")
+    time = (
+        pd.Timestamp(event["time"]).tz_convert("UTC")
+        if pd.Timestamp(event["time"]).tzinfo
+        else pd.Timestamp(event["time"]).tz_localize("UTC")
+    )
     rows = [
         ("Event id", str(event["event_id"])),
         ("Origin time", time.strftime("%Y-%m-%d %H:%M:%S UTC")),
@@ -40,8 +47,9 @@ def event_card(event: Mapping[str, Any] | None, event_id: str | None, *, link: b
     ]
     children: list[Any] = [
         html.H3(f"M{event['mag']:.1f} — {event.get('place') or event['event_id']}", id="event-title"),
-        html.Dl([item for label, value in rows for item in (html.Dt(label), html.Dd(value))],
-                className="facts"),
+        html.Dl(
+            [item for label, value in rows for item in (html.Dt(label), html.Dd(value))], className="facts"
+        ),
     ]
     if link:
         children.append(dcc.Link("Open event view →", href=event_path(event["event_id"]), id="event-link"))

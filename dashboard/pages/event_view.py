@@ -26,8 +26,13 @@ def layout(event_id: str, settings: Settings) -> html.Div:
             html.Div(
                 [
                     html.Aside(event_card(event, event_id, link=False), className="details"),
-                    dcc.Graph(id="event-map", figure=event_region_figure(event), config=GRAPH_CONFIG,
-                              className="map-graph", style={"height": "72vh"}),
+                    dcc.Graph(
+                        id="event-map",
+                        figure=event_region_figure(event),
+                        config=GRAPH_CONFIG,
+                        className="map-graph",
+                        style={"height": "72vh"},
+                    ),
                 ],
                 className="event-layout",
             ),

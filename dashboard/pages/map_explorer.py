@@ -12,11 +12,20 @@ from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 from core.config import Settings
 from dashboard.components.event_card import event_card, message
 from dashboard.data import filtered_events, find_event, gap_notice
-from dashboard.figures import CIRCLE_TRACE, EPICENTRE_TRACE, EVENTS_TRACE, catalog_map_figure, selection_traces
+from dashboard.figures import (
+    CIRCLE_TRACE,
+    EPICENTRE_TRACE,
+    EVENTS_TRACE,
+    catalog_map_figure,
+    selection_traces,
+)
 from dashboard.state import COLOR_BY, DATE_RANGE, DEPTH_RANGE_KM, MAG_RANGE, MapState, map_query
 
 GRAPH_CONFIG: dict[str, Any] = {
-    "topojsonURL": "/assets/topojson/", "scrollZoom": True, "displaylogo": False, "responsive": True,
+    "topojsonURL": "/assets/topojson/",
+    "scrollZoom": True,
+    "displaylogo": False,
+    "responsive": True,
 }
 _COLOR_LABELS = {"mag": "Magnitude", "depth": "Depth", "era": "Satellite era"}
 
@@ -27,26 +36,49 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
         [
             html.Label("Dates (UTC)", htmlFor="f-dates"),
             dcc.DatePickerRange(
-                id="f-dates", start_date=state.start, end_date=state.end, display_format="YYYY-MM-DD",
-                min_date_allowed=DATE_RANGE[0], max_date_allowed=DATE_RANGE[1],
+                id="f-dates",
+                start_date=state.start,
+                end_date=state.end,
+                display_format="YYYY-MM-DD",
+                min_date_allowed=DATE_RANGE[0],
+                max_date_allowed=DATE_RANGE[1],
             ),
             html.Label("Magnitude", htmlFor="f-mag"),
             dcc.RangeSlider(
-                id="f-mag", min=MAG_RANGE[0], max=MAG_RANGE[1], step=0.1, value=[state.mag_min, state.mag_max],
-                marks={m: str(m) for m in range(5, 10)}, tooltip={"placement": "bottom"},
+                id="f-mag",
+                min=MAG_RANGE[0],
+                max=MAG_RANGE[1],
+                step=0.1,
+                value=[state.mag_min, state.mag_max],
+                marks={m: str(m) for m in range(5, 10)},
+                tooltip={"placement": "bottom"},
             ),
             html.Label("Depth (km)", htmlFor="f-depth"),
             dcc.RangeSlider(
-                id="f-depth", min=DEPTH_RANGE_KM[0], max=DEPTH_RANGE_KM[1], step=5,
-                value=[state.depth_min, state.depth_max], marks={d: str(d) for d in (0, 100, 300, 700)},
+                id="f-depth",
+                min=DEPTH_RANGE_KM[0],
+                max=DEPTH_RANGE_KM[1],
+                step=5,
+                value=[state.depth_min, state.depth_max],
+                marks={d: str(d) for d in (0, 100, 300, 700)},
                 tooltip={"placement": "bottom"},
             ),
             html.Label("Place contains", htmlFor="f-place"),
-            dcc.Input(id="f-place", type="search", value=state.q, debounce=True, placeholder="e.g. Japan",
-                      className="text-input"),
+            dcc.Input(
+                id="f-place",
+                type="search",
+                value=state.q,
+                debounce=True,
+                placeholder="e.g. Japan",
+                className="text-input",
+            ),
             html.Label("Colour by", htmlFor="f-color"),
-            dcc.RadioItems(id="f-color", options=[{"label": _COLOR_LABELS[c], "value": c} for c in COLOR_BY],
-                           value=state.color, inline=True),
+            dcc.RadioItems(
+                id="f-color",
+                options=[{"label": _COLOR_LABELS[c], "value": c} for c in COLOR_BY],
+                value=state.color,
+                inline=True,
+            ),
             html.P(id="map-summary", className="summary", **{"aria-live": "polite"}),
             html.Div(id="map-notice"),
         ],
@@ -59,9 +91,17 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             html.Div(
                 [
                     controls,
-                    dcc.Loading(dcc.Graph(id="catalog-map", config=GRAPH_CONFIG, className="map-graph",
-                                          style={"height": "72vh"}),
-                                type="dot", delay_show=300, parent_className="map-cell"),
+                    dcc.Loading(
+                        dcc.Graph(
+                            id="catalog-map",
+                            config=GRAPH_CONFIG,
+                            className="map-graph",
+                            style={"height": "72vh"},
+                        ),
+                        type="dot",
+                        delay_show=300,
+                        parent_className="map-cell",
+                    ),
                     html.Aside(event_card(event, state.event), id="event-details", className="details"),
                 ],
                 className="map-layout",
@@ -71,18 +111,35 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
     )
 
 
-def _state(dates_start: str, dates_end: str, mag: list[float], depth: list[float], q: str | None,
-           color: str, event: str | None) -> MapState:
+def _state(
+    dates_start: str,
+    dates_end: str,
+    mag: list[float],
+    depth: list[float],
+    q: str | None,
+    color: str,
+    event: str | None,
+) -> MapState:
     return MapState(
-        start=(dates_start or DATE_RANGE[0])[:10], end=(dates_end or DATE_RANGE[1])[:10],
-        mag_min=float(mag[0]), mag_max=float(mag[1]), depth_min=float(depth[0]), depth_max=float(depth[1]),
-        q=(q or "").strip(), color=color if color in COLOR_BY else "mag", event=event,
+        start=(dates_start or DATE_RANGE[0])[:10],
+        end=(dates_end or DATE_RANGE[1])[:10],
+        mag_min=float(mag[0]),
+        mag_max=float(mag[1]),
+        depth_min=float(depth[0]),
+        depth_max=float(depth[1]),
+        q=(q or "").strip(),
+        color=color if color in COLOR_BY else "mag",
+        event=event,
     )
 
 
 _FILTERS = [
-    Input("f-dates", "start_date"), Input("f-dates", "end_date"), Input("f-mag", "value"),
-    Input("f-depth", "value"), Input("f-place", "value"), Input("f-color", "value"),
+    Input("f-dates", "start_date"),
+    Input("f-dates", "end_date"),
+    Input("f-mag", "value"),
+    Input("f-depth", "value"),
+    Input("f-place", "value"),
+    Input("f-color", "value"),
 ]
 
 
@@ -90,25 +147,32 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     """Wire the page's callbacks; each one calls ``core`` through ``dashboard.data`` and a figure builder."""
 
     @app.callback(
-        Output("catalog-map", "figure"), Output("map-summary", "children"), Output("map-notice", "children"),
-        *_FILTERS, State("selected-event", "data"),
+        Output("catalog-map", "figure"),
+        Output("map-summary", "children"),
+        Output("map-notice", "children"),
+        *_FILTERS,
+        State("selected-event", "data"),
     )
     def update_map(start, end, mag, depth, q, color, selected):
         state = _state(start, end, mag, depth, q, color, selected)
         events = filtered_events(settings, state)
         event = find_event(settings, selected)
         center = (event["lat"], event["lon"]) if event else None
-        fig = catalog_map_figure(events, color_by=state.color, selected=event, center=center,
-                                 zoom=2.5 if event else 0.6)
+        fig = catalog_map_figure(
+            events, color_by=state.color, selected=event, center=center, zoom=2.5 if event else 0.6
+        )
         counts = events["era"].value_counts()
         noun = "earthquake" if len(events) == 1 else "earthquakes"
-        summary = (f"{len(events):,} {noun} shown — DEMETER era {counts.get('DEMETER', 0):,}, "
-                   f"CSES-01 era {counts.get('CSES-01', 0):,}, no satellite {counts.get('', 0):,}.")
+        summary = (
+            f"{len(events):,} {noun} shown — DEMETER era {counts.get('DEMETER', 0):,}, "
+            f"CSES-01 era {counts.get('CSES-01', 0):,}, no satellite {counts.get('', 0):,}."
+        )
         notice = gap_notice(state)
         return fig, summary, message(notice, "warning", id="gap-notice") if notice else None
 
-    @app.callback(Output("selected-event", "data"), Input("catalog-map", "clickData"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("selected-event", "data"), Input("catalog-map", "clickData"), prevent_initial_call=True
+    )
     def select_event(click):
         points = (click or {}).get("points") or []
         if not points or points[0].get("curveNumber") != EVENTS_TRACE or not points[0].get("customdata"):
@@ -116,8 +180,10 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         return points[0]["customdata"]
 
     @app.callback(
-        Output("event-details", "children"), Output("catalog-map", "figure", allow_duplicate=True),
-        Input("selected-event", "data"), prevent_initial_call=True,
+        Output("event-details", "children"),
+        Output("catalog-map", "figure", allow_duplicate=True),
+        Input("selected-event", "data"),
+        prevent_initial_call=True,
     )
     def show_selection(event_id):
         event = find_event(settings, event_id)
@@ -127,7 +193,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         patch["data"][EPICENTRE_TRACE] = epicentre.to_plotly_json()
         return event_card(event, event_id), patch
 
-    @app.callback(Output("url", "search"), *_FILTERS, Input("selected-event", "data"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("url", "search"), *_FILTERS, Input("selected-event", "data"), prevent_initial_call=True
+    )
     def sync_url(start, end, mag, depth, q, color, selected):
         return map_query(_state(start, end, mag, depth, q, color, selected))

@@ -22,8 +22,14 @@ class NetworkLog:
         host = urlparse(base_url).netloc
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
         page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} HTTP {r.status}"))
-        page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https")
-                and urlparse(r.url).netloc != host and self.external.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                urlparse(r.url).scheme in ("http", "https")
+                and urlparse(r.url).netloc != host
+                and self.external.append(r.url)
+            ),
+        )
 
 
 def _map_ready(page: Page) -> None:
@@ -59,7 +65,8 @@ def test_map_filter_click_share(page: Page, live_server: str) -> None:
 
     # Geography comes from the vendored topojson: both basemap layers are loaded into the WebGL map.
     n_features = page.evaluate(
-        """() => { const m = document.querySelector('#catalog-map .js-plotly-plot')._fullLayout.map._subplot.map;
+        """() => { const gd = document.querySelector('#catalog-map .js-plotly-plot');
+                   const m = gd._fullLayout.map._subplot.map;
                    const ids = Object.keys(m.getStyle().sources).filter(s => m.isSourceLoaded(s));
                    return ids.map(s => m.querySourceFeatures(s).length); }"""
     )

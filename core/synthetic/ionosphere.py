@@ -1,0 +1,354 @@
+"""Background ionosphere along a track: PyIRI electron density, Te/Ti/O+ climatology, IGRF, magnetic latitude.
+
+Electron density — PyIRI
+    ``PyIRI.main_library.IRI_density_1day`` (Forsythe et al. 2023, the IRI's new F2 description; its
+    coefficients ship with the package) for the **observed** F10.7 of the UTC day (``core.spaceweather.
+    f107``; where the observed record ends, :data:`F107_FALLBACK` sfu with a warning). The model is run
+    once per (day, altitudes, F10.7) on a grid — latitude −75…75° every 5°, longitude every 5°, UT 0…23 h
+    every hour, three altitudes (the mission altitude ±20 km) — which costs about 1.5 s, and is cached
+    in memory and as an ``.npz`` file (float64, so a cached run writes exactly what a cold run writes).
+    Along a track, ``log10 Ne`` is interpolated bilinearly in latitude/longitude, linearly in UT
+    (periodic over the day: a pass that runs past 24:00 UT keeps its start day's model) and linearly in
+    altitude (i.e. an exponential topside profile). Units: cm^-3.
+
+Electron temperature — a climatology (no registry model gives topside Te offline)
+    ``Te0 = Te_night + (Te_day − Te_night) · s`` with the sunlit fraction ``s`` from the solar zenith
+    angle at the satellite (terminator at χ ≈ 105°, which includes the horizon dip at 500–700 km);
+    ``Te_night = 1050 K + 500 K·(|mlat|/60°)² + 0.6 K/km·(h − 500 km)``,
+    ``Te_day = 2200 K + 900 K·(|mlat|/60°)² + 1.0 K/km·(h − 500 km)``. Te is anticorrelated with Ne
+    (electron cooling ∝ Ne): ``Te = Te0 · (Ne / Ne_ref)^(−0.15)``, ``Ne_ref`` = 3·10⁴ cm^-3 at night and
+    1.5·10⁵ cm^-3 by day (log-blended with ``s``); clipped to 600…5000 K. Night Te at 500 km: ~1000–1500 K,
+    day ~2000–3000 K, rising with latitude — as CSES/DEMETER Langmuir probes see.
+
+Ion temperature
+    ``Tn = (650 K + 3.0 K/sfu·F10.7) · (0.85 + 0.30·s)`` (an exospheric-temperature proxy) and
+    ``Ti = Tn + 0.2·(Te − Tn)`` (never below ``Tn``): ~900–1100 K at night, ~1200–1600 K by day.
+
+Ion composition
+    O+ fraction ``f = 1 / (1 + exp((h − h_T) / 80 km))`` with the O+/H+ transition height
+    ``h_T = 750 km + 2 km/sfu·(F10.7 − 100)`` at night and ``1000 km + 2 km/sfu·(F10.7 − 100)`` by day
+    (blended with ``s``): ~0.9 at 500 km at night at solar minimum, ~0.98 by day. The rest is 85 % H+
+    and 15 % He+. ``Ni_O + Ni_H + Ni_He = Ne`` before noise.
+
+Magnetic coordinates
+    ``mlat`` is AACGM-v2 latitude (``aacgmv2``, coefficients, at the satellite altitude, one epoch per
+    pass) computed every 10 s along the track and interpolated linearly in time. AACGM-v2 is undefined
+    in a narrow band (~±2°) around the magnetic equator at these altitudes: those NaN stretches are
+    filled by linear interpolation along the track (AACGM is monotonic across the band). Where
+    ``aacgmv2`` fails altogether (raises or returns no valid value), the **centred-dipole** latitude
+    from the IGRF dipole terms (g10, g11, h11 via ``ppigrf.read_shc``, linear in time) is used instead.
+    The dip latitude ``atan(tan I / 2)`` from the IGRF inclination (``ppigrf.igrf``, every 60 s) locates
+    the dip equator for the equatorial plasma bubbles. Input latitudes are geocentric, treated as
+    geodetic by ppigrf (≤ 0.19° difference, ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+import threading
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.atomic import atomic_path
+
+__all__ = [
+    "F107_FALLBACK",
+    "GRID_LAT",
+    "GRID_LON",
+    "GRID_UT",
+    "NeGrid",
+    "background_ne",
+    "daily_f107",
+    "dip_latitude",
+    "dipole_mlat",
+    "electron_temperature",
+    "ion_composition",
+    "ion_temperature",
+    "igrf_enu",
+    "magnetic_latitude",
+    "ne_grid",
+    "solar_zenith_deg",
+    "sunlit_fraction",
+]
+
+F107_FALLBACK: float = 130.0
+"""F10.7 (sfu) used when a day lies outside the observed record (after 2025-07-20)."""
+
+GRID_LAT: np.ndarray = np.arange(-75.0, 75.0 + 1e-9, 5.0)
+GRID_LON: np.ndarray = np.arange(-180.0, 180.0, 5.0)
+GRID_UT: np.ndarray = np.arange(0.0, 24.0, 1.0)
+_GRID_VERSION = 1
+_NS_PER_DAY = 86_400 * 1_000_000_000
+
+
+class NeGrid:
+    """PyIRI electron density of one UTC day on the (UT, altitude, lat, lon) grid, as log10(cm^-3)."""
+
+    def __init__(self, day: np.datetime64, alts: tuple[float, ...], f107: float, log10_ne: np.ndarray):
+        self.day = day
+        self.alts = np.asarray(alts, dtype=float)
+        self.f107 = float(f107)
+        self.log10_ne = log10_ne  # (n_ut, n_alt, n_lat, n_lon)
+
+    def __call__(self, ut_h: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
+        """Ne (cm^-3) at UT hours (periodic over 24 h), lat/lon (deg), altitude (km)."""
+        ut = np.mod(np.asarray(ut_h, dtype=float), 24.0)
+        nu = GRID_UT.size
+        iu = np.floor(ut).astype(np.int64) % nu
+        fu = ut - np.floor(ut)
+        ju = (iu + 1) % nu
+        latc = np.clip(np.asarray(lat, dtype=float), GRID_LAT[0], GRID_LAT[-1])
+        y = (latc - GRID_LAT[0]) / 5.0
+        iy = np.clip(np.floor(y).astype(np.int64), 0, GRID_LAT.size - 2)
+        fy = y - iy
+        x = np.mod(np.asarray(lon, dtype=float) + 180.0, 360.0) / 5.0
+        ix = np.floor(x).astype(np.int64) % GRID_LON.size
+        fx = x - np.floor(x)
+        jx = (ix + 1) % GRID_LON.size
+        a = self.alts
+        z = np.interp(alt, a, np.arange(a.size, dtype=float), left=np.nan, right=np.nan)
+        za = (np.asarray(alt, dtype=float) - a[0]) / (a[1] - a[0])  # allow linear extrapolation
+        z = np.where(np.isnan(z), za, z)
+        iz = np.clip(np.floor(z).astype(np.int64), 0, a.size - 2)
+        fz = z - iz
+        g = self.log10_ne
+        out = np.zeros(np.shape(ut))
+        for uu, wu in ((iu, 1.0 - fu), (ju, fu)):
+            for zz, wz in ((iz, 1.0 - fz), (iz + 1, fz)):
+                for yy, wy in ((iy, 1.0 - fy), (iy + 1, fy)):
+                    for xx, wx in ((ix, 1.0 - fx), (jx, fx)):
+                        out += wu * wz * wy * wx * g[uu, zz, yy, xx]
+        return 10.0**out
+
+
+_MEMO: dict[tuple, NeGrid] = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_MAX = 8
+
+
+def daily_f107(day: np.datetime64) -> tuple[float, bool]:
+    """Observed F10.7 (sfu) of the UTC ``day`` and whether it was observed (False → fallback used)."""
+    from core import spaceweather
+
+    value = float(spaceweather.f107(np.datetime64(day, "ns"), outside="nan"))
+    if np.isfinite(value):
+        return value, True
+    return F107_FALLBACK, False
+
+
+def _run_pyiri(day: np.datetime64, alts: tuple[float, ...], f107: float) -> np.ndarray:
+    import PyIRI
+    import PyIRI.main_library as ml
+
+    d = day.astype("datetime64[D]").astype(dt.date)
+    lo, la = np.meshgrid(GRID_LON, GRID_LAT)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ml.IRI_density_1day(
+            d.year, d.month, d.day, GRID_UT, lo.ravel(), la.ravel(), np.asarray(alts, dtype=float),
+            float(f107), PyIRI.coeff_dir, 0,
+        )
+    edp = np.asarray(out[-1], dtype=np.float64)  # (n_ut, n_alt, n_points), m^-3
+    edp = edp.reshape(GRID_UT.size, len(alts), GRID_LAT.size, GRID_LON.size)
+    return np.log10(np.maximum(edp * 1e-6, 1.0))  # cm^-3, floor 1 cm^-3
+
+
+def ne_grid(
+    day: Any, alts: tuple[float, ...], f107: float | None = None, cache_dir: str | Path | None = None
+) -> NeGrid:
+    """The PyIRI grid of one UTC ``day`` at ``alts`` (km) — from memory, the ``.npz`` cache, or PyIRI.
+
+    ``f107`` (sfu) defaults to the observed value of that day (:func:`daily_f107`). ``cache_dir`` holds
+    the ``.npz`` files (``None``: memory only).
+    """
+    d = np.datetime64(day, "D")
+    if f107 is None:
+        f107, _ = daily_f107(d)
+    alts = tuple(float(a) for a in alts)
+    key = (str(d), alts, round(float(f107), 3))
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None:
+        return hit
+    path = None
+    if cache_dir is not None:
+        tag = "-".join(f"{a:g}" for a in alts)
+        path = Path(cache_dir) / f"pyiri_v{_GRID_VERSION}_{str(d).replace('-', '')}_{tag}km_f{f107:.3f}.npz"
+    grid = None
+    if path is not None and path.exists():
+        try:
+            with np.load(path) as z:
+                arr = z["log10_ne"]
+            if arr.shape == (GRID_UT.size, len(alts), GRID_LAT.size, GRID_LON.size):
+                grid = arr
+        except (OSError, ValueError, KeyError):
+            grid = None  # a damaged cache file is rebuilt
+    if grid is None:
+        grid = _run_pyiri(d, alts, float(f107))
+        if path is not None:
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as fh:
+                    np.savez(fh, log10_ne=grid)
+    result = NeGrid(d, alts, float(f107), grid)
+    with _MEMO_LOCK:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = result
+    return result
+
+
+def background_ne(grid: NeGrid, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    """PyIRI Ne (cm^-3) along a track from a day's grid; UT is taken from ``times`` (periodic in 24 h)."""
+    ns = np.asarray(times, dtype="datetime64[ns]").astype(np.int64)
+    day0 = grid.day.astype("datetime64[ns]").astype(np.int64)
+    ut_h = (ns - day0) / 3.6e12
+    return grid(ut_h, lat, lon, alt)
+
+
+# ----------------------------------------------------------------------------------------- sun and Te/Ti
+
+
+def solar_zenith_deg(times: np.ndarray, lat: np.ndarray, lt_h: np.ndarray) -> np.ndarray:
+    """Solar zenith angle (deg) from day of year, latitude (deg) and local solar time (h); ±1° accuracy."""
+    t = np.asarray(times, dtype="datetime64[ns]")
+    doy = (t - t.astype("datetime64[Y]")).astype("timedelta64[D]").astype(np.int64) + 1
+    decl = np.deg2rad(-23.44) * np.cos(2.0 * np.pi * (doy + 10) / 365.25)
+    phi = np.deg2rad(np.asarray(lat, dtype=float))
+    hour_angle = np.deg2rad(15.0 * (np.asarray(lt_h, dtype=float) - 12.0))
+    cosz = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(hour_angle)
+    return np.rad2deg(np.arccos(np.clip(cosz, -1.0, 1.0)))
+
+
+def sunlit_fraction(sza_deg: np.ndarray) -> np.ndarray:
+    """Smooth 0 (night) … 1 (day) factor; the terminator at 500–700 km sits near χ = 105°."""
+    return 1.0 / (1.0 + np.exp((np.asarray(sza_deg, dtype=float) - 105.0) / 4.0))
+
+
+def electron_temperature(ne: np.ndarray, mlat: np.ndarray, alt: np.ndarray, sunlit: np.ndarray) -> np.ndarray:
+    """Climatological Te (K) from Ne (cm^-3), magnetic latitude (deg), altitude (km), sunlit fraction."""
+    m2 = np.minimum(np.abs(mlat) / 60.0, 1.5) ** 2
+    dh = np.asarray(alt, dtype=float) - 500.0
+    te_n = 1050.0 + 500.0 * m2 + 0.6 * dh
+    te_d = 2200.0 + 900.0 * m2 + 1.0 * dh
+    te0 = te_n + (te_d - te_n) * sunlit
+    log_ref = np.log(3e4) + (np.log(1.5e5) - np.log(3e4)) * sunlit
+    te = te0 * np.exp(-0.15 * (np.log(np.maximum(ne, 1.0)) - log_ref))
+    return np.clip(te, 600.0, 5000.0)
+
+
+def ion_temperature(te: np.ndarray, f107: float, sunlit: np.ndarray) -> np.ndarray:
+    """Ion temperature (K) from Te (K), F10.7 (sfu) and the sunlit fraction."""
+    tn = (650.0 + 3.0 * float(f107)) * (0.85 + 0.30 * sunlit)
+    return np.maximum(tn + 0.2 * (te - tn), tn)
+
+
+def ion_composition(
+    ne: np.ndarray, alt: np.ndarray, f107: float, sunlit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(Ni_O, Ni_H, Ni_He) in cm^-3 from Ne (cm^-3), altitude (km), F10.7 (sfu), sunlit fraction."""
+    h_t = 750.0 + 250.0 * sunlit + 2.0 * (float(f107) - 100.0)
+    f_o = 1.0 / (1.0 + np.exp((np.asarray(alt, dtype=float) - h_t) / 80.0))
+    rest = (1.0 - f_o) * ne
+    return f_o * ne, 0.85 * rest, 0.15 * rest
+
+
+# ----------------------------------------------------------------------------------- geomagnetic field
+
+
+@lru_cache(maxsize=1)
+def _shc() -> tuple[Any, Any]:
+    import ppigrf.ppigrf as p
+
+    return p.read_shc()
+
+
+def _dipole_coeffs(t: np.datetime64) -> tuple[float, float, float]:
+    """IGRF g10, g11, h11 (nT) linearly interpolated to time ``t``."""
+    g, h = _shc()
+    epochs = g.index.values.astype("datetime64[ns]").astype(np.int64).astype(float)
+    x = float(np.datetime64(t, "ns").astype(np.int64))
+    g10 = float(np.interp(x, epochs, g[(1, 0)].to_numpy(float)))
+    g11 = float(np.interp(x, epochs, g[(1, 1)].to_numpy(float)))
+    h11 = float(np.interp(x, epochs, h[(1, 1)].to_numpy(float)))
+    return g10, g11, h11
+
+
+def dipole_mlat(lat: np.ndarray, lon: np.ndarray, t: np.datetime64) -> np.ndarray:
+    """Centred-dipole magnetic latitude (deg) from the IGRF dipole terms at time ``t``."""
+    g10, g11, h11 = _dipole_coeffs(t)
+    b0 = np.sqrt(g10**2 + g11**2 + h11**2)
+    pole_lat = np.pi / 2.0 - np.arccos(-g10 / b0)  # boreal geomagnetic pole
+    pole_lon = np.arctan2(-h11, -g11)
+    phi = np.deg2rad(np.asarray(lat, dtype=float))
+    lam = np.deg2rad(np.asarray(lon, dtype=float))
+    s = np.sin(phi) * np.sin(pole_lat) + np.cos(phi) * np.cos(pole_lat) * np.cos(lam - pole_lon)
+    return np.rad2deg(np.arcsin(np.clip(s, -1.0, 1.0)))
+
+
+def igrf_enu(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, ...]:
+    """IGRF field (Be, Bn, Bu) in nT at lat/lon (deg), altitude (km), one epoch ``t`` (ppigrf)."""
+    import ppigrf
+
+    when = np.datetime64(t, "s").astype(dt.datetime)
+    be, bn, bu = ppigrf.igrf(np.asarray(lon, float), np.asarray(lat, float), np.asarray(alt, float), when)
+    return np.asarray(be).reshape(-1), np.asarray(bn).reshape(-1), np.asarray(bu).reshape(-1)
+
+
+def _subsample_idx(n: int, step: int) -> np.ndarray:
+    idx = np.arange(0, n, step)
+    if idx[-1] != n - 1:
+        idx = np.append(idx, n - 1)
+    return idx
+
+
+def dip_latitude(
+    times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 60
+) -> np.ndarray:
+    """Dip latitude ``atan(tan I / 2)`` (deg) from the IGRF inclination, every ``step`` samples + linear
+    interpolation (one IGRF epoch: the middle sample's time)."""
+    n = len(lat)
+    idx = _subsample_idx(n, step)
+    t_mid = np.asarray(times)[n // 2]
+    be, bn, bu = igrf_enu(lat[idx], lon[idx], alt[idx], t_mid)
+    incl = np.arctan2(-bu, np.hypot(be, bn))
+    dip = np.rad2deg(np.arctan(np.tan(incl) / 2.0))
+    return np.interp(np.arange(n), idx, dip)
+
+
+def magnetic_latitude(
+    times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 10
+) -> np.ndarray:
+    """Magnetic latitude (deg) along a track: AACGM-v2, gaps filled along track, dipole fallback
+    (see the module docstring). One AACGM epoch per call (the middle sample's time)."""
+    n = len(lat)
+    idx = _subsample_idx(n, step)
+    t_mid = np.datetime64(np.asarray(times)[n // 2], "s").astype(dt.datetime)
+    m = None
+    try:
+        import aacgmv2
+
+        logger = logging.getLogger("aacgmv2")
+        level = logger.level
+        logger.setLevel(logging.CRITICAL)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m, _, _ = aacgmv2.get_aacgm_coord_arr(lat[idx], lon[idx], alt[idx], t_mid)
+        finally:
+            logger.setLevel(level)
+        m = np.asarray(m, dtype=float)
+    except Exception:  # noqa: BLE001 — any failure of the optional model falls back to the dipole
+        m = None
+    k = np.arange(n)
+    if m is not None:
+        ok = np.isfinite(m)
+        if ok.sum() >= 2:
+            return np.interp(k, idx[ok], m[ok])
+    return dipole_mlat(lat, lon, np.datetime64(np.asarray(times)[n // 2], "ns"))

@@ -1,0 +1,48 @@
+"""URL state of the map explorer: round trip, defaults, and clear messages for bad values."""
+
+from __future__ import annotations
+
+from dashboard.routes import event_path, resolve
+from dashboard.state import MapState, map_query, parse_map_query
+
+
+def test_default_state_has_empty_query() -> None:
+    assert map_query(MapState()) == ""
+    assert parse_map_query("") == (MapState(), [])
+
+
+def test_round_trip_restores_every_field() -> None:
+    state = MapState(
+        start="2018-02-02",
+        end="2019-12-31",
+        mag_min=6.1,
+        mag_max=8.0,
+        depth_min=5.0,
+        depth_max=70.0,
+        q="Japan",
+        color="era",
+        event="us1000778i",
+    )
+    parsed, problems = parse_map_query(map_query(state))
+    assert parsed == state and problems == []
+
+
+def test_bad_values_fall_back_with_a_message_each() -> None:
+    state, problems = parse_map_query("?mmin=banana&dmax=-4&color=rainbow&start=notadate&mmax=7")
+    assert state.mag_min == MapState().mag_min and state.depth_max == MapState().depth_max
+    assert state.color == "mag" and state.start == MapState().start and state.mag_max == 7.0
+    assert len(problems) == 4
+    assert any("mmin='banana'" in p for p in problems)
+
+
+def test_reversed_ranges_are_swapped() -> None:
+    state, problems = parse_map_query("?mmin=8&mmax=6")
+    assert (state.mag_min, state.mag_max) == (6.0, 8.0)
+    assert problems
+
+
+def test_routes() -> None:
+    assert resolve("/") == ("map", {})
+    assert resolve("/event/us1000778i") == ("event", {"event_id": "us1000778i"})
+    assert resolve(event_path("a/b c")) == ("event", {"event_id": "a/b c"})
+    assert resolve("/nope/nothing") == ("not_found", {})
