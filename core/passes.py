@@ -172,7 +172,8 @@ def _as_utc_ns(time: Any) -> np.ndarray:
 def wrap_lon(lon: np.ndarray) -> np.ndarray:
     """Longitudes wrapped to [-180, 180) degrees (NaN stays NaN)."""
     lon = np.asarray(lon, dtype=np.float64)
-    return (lon + 180.0) % 360.0 - 180.0
+    out = (lon + 180.0) % 360.0 - 180.0
+    return np.where(out >= 180.0, -180.0, out)  # (-1e-14) % 360 rounds to 360
 
 
 def solar_local_time(time: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -181,7 +182,8 @@ def solar_local_time(time: np.ndarray, lon: np.ndarray) -> np.ndarray:
     ns = t.astype(np.int64) % _NS_PER_DAY
     ut_h = ns / _NS_PER_HOUR
     ut_h = np.where(np.isnat(t), np.nan, ut_h)
-    return np.mod(ut_h + np.asarray(lon, dtype=np.float64) / 15.0, 24.0)
+    lt = np.mod(ut_h + np.asarray(lon, dtype=np.float64) / 15.0, 24.0)
+    return np.where(lt >= 24.0, 0.0, lt)
 
 
 def civil_to_datetime64(
@@ -197,8 +199,19 @@ def civil_to_datetime64(
     )
     y, mo, d, h, mi, s, ms = np.broadcast_arrays(y, mo, d, h, mi, s, ms)
     ok = (
-        (y >= 1900) & (y < 2200) & (mo >= 1) & (mo <= 12) & (d >= 1) & (h >= 0) & (h < 24)
-        & (mi >= 0) & (mi < 60) & (s >= 0) & (s < 60) & (ms >= 0) & (ms < 1000)
+        (y >= 1900)
+        & (y < 2200)
+        & (mo >= 1)
+        & (mo <= 12)
+        & (d >= 1)
+        & (h >= 0)
+        & (h < 24)
+        & (mi >= 0)
+        & (mi < 60)
+        & (s >= 0)
+        & (s < 60)
+        & (ms >= 0)
+        & (ms < 1000)
     )
     months = np.where(ok, (y - 1970) * 12 + (mo - 1), 0)
     first = months.astype("datetime64[M]").astype("datetime64[D]")

@@ -43,9 +43,7 @@ def read_pass(path: str | os.PathLike[str], **kwargs: Any) -> xr.Dataset:
         return read_cses(path, **kwargs)
     if name.startswith("DMT_N1_") and name.upper().endswith(".DAT"):
         return read_demeter(path, **kwargs)
-    raise PassFormatError(
-        f"{name}: unknown pass file format (expected CSES_01_*.h5 or DMT_N1_*.DAT)"
-    )
+    raise PassFormatError(f"{name}: unknown pass file format (expected CSES_01_*.h5 or DMT_N1_*.DAT)")
 
 
 def write_pass(ds: xr.Dataset, out_dir: str | os.PathLike[str], **kwargs: Any) -> Path:

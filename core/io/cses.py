@@ -56,11 +56,10 @@ trusted; rows with an invalid ``UTC_TIME`` but a valid ``VERSE_TIME`` take the l
 
 Sources: CSES Level-2 product layout as read from a genuine HPM_5 file (orbit 09679, 2019-11-01; see
 ``../shared/data/cses_samples/SOURCE.md``); Shen, X. et al. (2018), "The state-of-the-art of the China
-Seismo-Electromagnetic Satellite mission", Sci. China Technol. Sci. 61, 634–642; Yan, R. et al. (2018),
-"Examples of unusual ionospheric observations by the CSES", Earth Planet. Phys. 2, 515–526 (LAP);
-Xiong, P. et al. (2021), Front. Environ. Sci. 9:779255 (SeqNetQuake). The ``Ax`` field and the
-``PAYLOADID`` of payloads other than HPM are not verified against genuine files (``HPM``: ``A2``,
-``146F0101``); see :data:`DEFAULT_AX`.
+Seismo-Electromagnetic Satellite mission", Sci. China Technol. Sci. 61, 634–642; Xiong, P. et al. (2021),
+Front. Environ. Sci. 9:779255 (SeqNetQuake). The ``Ax`` field, the ``PAYLOADID`` and the units and
+valid ranges of payloads other than HPM are not verified against genuine files (``HPM``: ``A2``,
+``146F0101``); see :data:`DEFAULT_AX`. Spectrum values are taken as stored (no dB/log conversion).
 """
 
 from __future__ import annotations
@@ -230,37 +229,86 @@ PRODUCTS: dict[str, tuple[_Field, ...]] = {
         _Field("A222", "B_y", _F64, -999999.0, _BCOMP, "FGM2 Magnetic field Y component", "nT"),
         _Field("A223", "B_z", _F64, -999999.0, _BCOMP, "FGM2 Magnetic field Z component", "nT"),
         _Field(
-            "B_FGM", "B_fgm", _F64, -999999.0, _BCOMP,
-            "FGM2 Data in FGM1 coordinate without interfrece", "nT", required=False, ncols=3,
+            "B_FGM",
+            "B_fgm",
+            _F64,
+            -999999.0,
+            _BCOMP,
+            "FGM2 Data in FGM1 coordinate without interfrece",
+            "nT",
+            required=False,
+            ncols=3,
         ),
-        _Field("FLAG_MT", "flag_mt", _I32, -9999.0, (0.0, 1.0), "1: Magnetorquer interference  0: No",
-               "none", required=False),
-        _Field("FLAG_SHW", "flag_shw", _I32, -9999.0, (0.0, 1.0), "1: earth shadow  0: sunlit", "none",
-               required=False),
-        _Field("FLAG_TBB", "flag_tbb", _I32, -9999.0, (0.0, 1.0), "1: TBB on 0: TBB off", "none",
-               required=False),
+        _Field(
+            "FLAG_MT",
+            "flag_mt",
+            _I32,
+            -9999.0,
+            (0.0, 1.0),
+            "1: Magnetorquer interference  0: No",
+            "none",
+            required=False,
+        ),
+        _Field(
+            "FLAG_SHW",
+            "flag_shw",
+            _I32,
+            -9999.0,
+            (0.0, 1.0),
+            "1: earth shadow  0: sunlit",
+            "none",
+            required=False,
+        ),
+        _Field(
+            "FLAG_TBB", "flag_tbb", _I32, -9999.0, (0.0, 1.0), "1: TBB on 0: TBB off", "none", required=False
+        ),
     ),
     "HPM_6": (_Field("A211", "B", _F64, -999999.0, (0.0, 100000.0), "CDSM scalar magnetic field", "nT"),),
 }
 for _n in (1, 2, 3, 4):
     PRODUCTS[f"EFD_{_n}"] = (
-        _Field(f"A1{_n}1_P", "E_spectrum", _F32, -9999.0, _PSD, "Electric field power spectrum X",
-               "mV^2/m^2/Hz", ncols=0),
+        _Field(
+            f"A1{_n}1_P",
+            "E_spectrum",
+            _F32,
+            -9999.0,
+            _PSD,
+            "Electric field power spectrum X",
+            "mV^2/m^2/Hz",
+            ncols=0,
+        ),
     )
 for _n in (1, 2, 3):
     PRODUCTS[f"SCM_{_n}"] = (
-        _Field(f"A2{_n}1_P", "B_spectrum", _F32, -9999.0, _PSD, "Magnetic field power spectrum X",
-               "nT^2/Hz", ncols=0),
+        _Field(
+            f"A2{_n}1_P",
+            "B_spectrum",
+            _F32,
+            -9999.0,
+            _PSD,
+            "Magnetic field power spectrum X",
+            "nT^2/Hz",
+            ncols=0,
+        ),
     )
 
 _POSITION: tuple[_Field, ...] = (
     _Field("GEO_LAT", "lat", _F32, -9999.0, (-90.0, 90.0), "Geographic coordinate latitude", "deg"),
     _Field("GEO_LON", "lon", _F32, -9999.0, (-180.0, 180.0), "Geographic coordinate longitude", "deg"),
-    _Field("ALTITUDE", "alt", _F32, -9999.0, (0.0, 1000.0),
-           "Satellite altitude(Earth radius is 6371.2km)", "km"),
+    _Field(
+        "ALTITUDE", "alt", _F32, -9999.0, (0.0, 1000.0), "Satellite altitude(Earth radius is 6371.2km)", "km"
+    ),
     _Field("MAG_LAT", "mlat", _F32, -9999.0, (-90.0, 90.0), "Dipole coordinates latitude", "deg"),
-    _Field("MAG_LON", "mlon", _F32, -9999.0, (-180.0, 180.0), "Dipole coordinates longitude", "deg",
-           required=False),
+    _Field(
+        "MAG_LON",
+        "mlon",
+        _F32,
+        -9999.0,
+        (-180.0, 180.0),
+        "Dipole coordinates longitude",
+        "deg",
+        required=False,
+    ),
 )
 _TIME_FILL = -9999
 
@@ -687,17 +735,40 @@ def _write_open(
     f.attrs["SAMPLERATE"] = _sample_rate(product, payload, t)
     f.attrs["SOFTVERSION"] = "V1.0"
     common: Mapping[str, Any] = {"generation": gen}
-    _put(f, "UTC_TIME", encode_utc_time(t).reshape(n, 1), long_name="Coordinated Universal Time",
-         units="YYYYMMDDHHMMSS.mmm", fill=_TIME_FILL, valid=b"20150101000000.000-20500101000000.000",
-         **common)
+    _put(
+        f,
+        "UTC_TIME",
+        encode_utc_time(t).reshape(n, 1),
+        long_name="Coordinated Universal Time",
+        units="YYYYMMDDHHMMSS.mmm",
+        fill=_TIME_FILL,
+        valid=b"20150101000000.000-20500101000000.000",
+        **common,
+    )
     verse = (t - VERSE_EPOCH).astype("timedelta64[ms]").astype(np.int64)
     verse = np.where(np.isnat(t), _TIME_FILL, verse)
-    _put(f, "VERSE_TIME", verse.reshape(n, 1).astype(np.int64), long_name="2009-1-1 0:0:0", units="ms",
-         fill=_TIME_FILL, valid=b"--", **common)
+    _put(
+        f,
+        "VERSE_TIME",
+        verse.reshape(n, 1).astype(np.int64),
+        long_name="2009-1-1 0:0:0",
+        units="ms",
+        fill=_TIME_FILL,
+        valid=b"--",
+        **common,
+    )
     for fld in _POSITION:
         src = ds[fld.var].values if fld.var in ds.variables else None
-        _put(f, fld.dataset, _column(src, n, fld.dtype, fld.fill), long_name=fld.long_name,
-             units=fld.units, fill=fld.fill, valid=fld.valid, **common)
+        _put(
+            f,
+            fld.dataset,
+            _column(src, n, fld.dtype, fld.fill),
+            long_name=fld.long_name,
+            units=fld.units,
+            fill=fld.fill,
+            valid=fld.valid,
+            **common,
+        )
     for fld in fields:
         if fld.var in ("E_spectrum", "B_spectrum"):
             if fld.var not in ds or "freq_hz" not in ds.coords:
@@ -706,11 +777,27 @@ def _write_open(
                     "'freq_hz'"
                 )
             spec = ds[fld.var].transpose("time", ...).values
-            _put(f, fld.dataset, _column(spec, n, fld.dtype, fld.fill, spec.shape[1]),
-                 long_name=fld.long_name, units=fld.units, fill=fld.fill, valid=fld.valid, **common)
+            _put(
+                f,
+                fld.dataset,
+                _column(spec, n, fld.dtype, fld.fill, spec.shape[1]),
+                long_name=fld.long_name,
+                units=fld.units,
+                fill=fld.fill,
+                valid=fld.valid,
+                **common,
+            )
             freq = np.asarray(ds["freq_hz"].values, dtype=np.float32).reshape(1, -1)
-            _put(f, "FREQ", freq, long_name="Frequency", units="Hz", fill=fld.fill,
-                 valid=(0.0, float(math.ceil(float(freq.max())))), **common)
+            _put(
+                f,
+                "FREQ",
+                freq,
+                long_name="Frequency",
+                units="Hz",
+                fill=fld.fill,
+                valid=(0.0, float(math.ceil(float(freq.max())))),
+                **common,
+            )
             continue
         if fld.var not in ds:
             if not fld.required:
@@ -718,5 +805,13 @@ def _write_open(
             src = None
         else:
             src = ds[fld.var].transpose("time", ...).values
-        _put(f, fld.dataset, _column(src, n, fld.dtype, fld.fill, max(fld.ncols, 1)),
-             long_name=fld.long_name, units=fld.units, fill=fld.fill, valid=fld.valid, **common)
+        _put(
+            f,
+            fld.dataset,
+            _column(src, n, fld.dtype, fld.fill, max(fld.ncols, 1)),
+            long_name=fld.long_name,
+            units=fld.units,
+            fill=fld.fill,
+            valid=fld.valid,
+            **common,
+        )

@@ -67,9 +67,10 @@ Record size 38 + 90 + 76 + 88 = **292 bytes**. Reader and writer share one struc
 (:data:`RECORD_DTYPES`); a file is read in one ``np.fromfile`` call.
 
 Fill convention: missing float values are written as :data:`FILL` = -1.0e31 (the ISTP/CDF ``FILLVAL``
-of a REAL4, used by CDPP); on reading, NaN, ±inf and anything ≤ -1.0e30 become NaN, as do latitudes
-outside [-90, 90] and non-positive altitudes. Location-block fields the Pass does not carry are written
-as fill unless ``ds`` has them (``mlon``, ``mlt``, ``inv_lat``, ``l_shell``); attitude matrices are fill.
+convention for a REAL4; no N1 fill value is published that we could read); on reading, NaN, ±inf and
+anything ≤ -1.0e30 become NaN, as do latitudes outside [-90, 90] and non-positive altitudes.
+Location-block fields the Pass does not carry are written as fill unless ``ds`` has them (``mlon``,
+``mlt``, ``inv_lat``, ``l_shell``); attitude matrices are fill.
 
 Pass variables: ISL → ``Ne``, ``Te``, ``Ni`` (cm^-3, K), ``V_plasma``, ``V_float``, ``V_sat`` (V);
 IAP → ``Ni_H``, ``Ni_He``, ``Ni_O`` (cm^-3), ``Ti`` (K), ``Vi_z`` (m/s), ``Vi_theta``, ``Vi_phi`` (deg),
@@ -382,7 +383,9 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
     alt[alt <= 0] = np.nan
     mlat = _floats(rec["mag_lat"]).astype(np.float64)
     lt = _floats(rec["lt"]).astype(np.float64)
-    lt = np.where(np.isfinite(lt), np.mod(lt, 24.0), solar_local_time(time, lon))
+    lt = np.mod(lt, 24.0)
+    lt = np.where(lt >= 24.0, 0.0, lt)  # a tiny negative value mods to 24.0
+    lt = np.where(np.isfinite(lt), lt, solar_local_time(time, lon))
 
     variables = {var: (_floats(rec[field]), {}) for field, var in spec.variables.items()}
     ds = make_pass(
@@ -457,7 +460,9 @@ def write_demeter(
     apid = int(str(ds.attrs.get("product", "")) or -1)
     spec = APIDS.get(apid)
     if spec is None:
-        raise ValueError(f"ds.attrs['product'] must be one of {sorted(APIDS)}, got {ds.attrs.get('product')!r}")
+        raise ValueError(
+            f"ds.attrs['product'] must be one of {sorted(APIDS)}, got {ds.attrs.get('product')!r}"
+        )
     n = int(ds.sizes.get("time", 0))
     if n == 0:
         raise ValueError("cannot write a DEMETER file for a pass without samples")

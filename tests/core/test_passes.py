@@ -31,7 +31,11 @@ def _pass(n: int = 10, *, times=None, lat=None, variables=None, **kw):
     t = T0 + np.arange(n) * np.timedelta64(1, "s") if times is None else times
     lat = np.linspace(-30, 30, n) if lat is None else lat
     args = dict(
-        satellite="CSES-01", instrument="LAP", product="LAP_1", orbit=1234, half="night",
+        satellite="CSES-01",
+        instrument="LAP",
+        product="LAP_1",
+        orbit=1234,
+        half="night",
         source_file="/some/dir/CSES_01_LAP_1_L02_A3_012341_20200601_010000_20200601_013000_000.h5",
     )
     args.update(kw)
@@ -44,8 +48,16 @@ def test_vocabulary():
     assert PASS_COORDS == ("lat", "lon", "alt", "mlat", "lt")
     assert SATELLITES == ("CSES-01", "DEMETER")
     assert HALVES == ("day", "night")
-    for name, unit in {"Ne": "cm^-3", "Te": "K", "Ni_O": "cm^-3", "Ti": "K", "Vi_z": "m/s", "B": "nT",
-                       "V_sat": "V", "flag_mt": "1"}.items():
+    for name, unit in {
+        "Ne": "cm^-3",
+        "Te": "K",
+        "Ni_O": "cm^-3",
+        "Ti": "K",
+        "Vi_z": "m/s",
+        "B": "nT",
+        "V_sat": "V",
+        "flag_mt": "1",
+    }.items():
         assert FEATURE_UNITS[name] == unit
     assert set(FEATURE_UNITS) <= set(VARIABLE_UNITS)
     assert issubclass(PassFormatError, ValueError) and issubclass(PassWarning, UserWarning)
@@ -71,10 +83,20 @@ def test_make_pass_2d_and_int_and_tz():
     n = 4
     times = pd.date_range("2020-06-01T03:00", periods=n, freq="s", tz="Asia/Shanghai")
     ds = make_pass(
-        times, np.zeros(n), np.zeros(n), np.full(n, 500.0), np.zeros(n),
+        times,
+        np.zeros(n),
+        np.zeros(n),
+        np.full(n, 500.0),
+        np.zeros(n),
         {"B_fgm": (np.ones((n, 3)), {}), "flag_mt": (np.array([0, 1, 0, 1]), {})},
-        satellite="CSES-01", instrument="HPM", product="HPM_5", orbit=1, half="day", source_file="x.h5",
-        lt=np.full(n, 12.0), extra_coords={"component": ("component", np.array(["x", "y", "z"]), {})},
+        satellite="CSES-01",
+        instrument="HPM",
+        product="HPM_5",
+        orbit=1,
+        half="day",
+        source_file="x.h5",
+        lt=np.full(n, 12.0),
+        extra_coords={"component": ("component", np.array(["x", "y", "z"]), {})},
     )
     assert ds["B_fgm"].dims == ("time", "component")
     assert ds["flag_mt"].dtype == np.float64
@@ -156,8 +178,15 @@ def test_validate_pass_rejects(breaker, match):
 
 
 def test_civil_time_and_helpers():
-    t = civil_to_datetime64([2019, 2019, 2019, 2021], [2, 2, 12, 1], [28, 29, 31, 1], [23, 0, 23, 24],
-                            [59, 0, 59, 0], [59, 0, 59, 0], [999, 0, 999, 0])
+    t = civil_to_datetime64(
+        [2019, 2019, 2019, 2021],
+        [2, 2, 12, 1],
+        [28, 29, 31, 1],
+        [23, 0, 23, 24],
+        [59, 0, 59, 0],
+        [59, 0, 59, 0],
+        [999, 0, 999, 0],
+    )
     assert str(t[0]) == "2019-02-28T23:59:59.999000000"
     assert np.isnat(t[1]) and np.isnat(t[3])
     assert str(t[2]) == "2019-12-31T23:59:59.999000000"

@@ -1,0 +1,278 @@
+"""Archive of half-orbit pass files: scan a folder tree into a pass index, query it, load passes.
+
+The **pass index** (DESIGN §3) is a GeoDataFrame stored as GeoParquet, one row per file: ``path``
+(relative to the archive root), ``satellite``, ``instrument``, ``product``, ``orbit``, ``half``, ``start``
+and ``end`` (UTC), ``n_samples``, ``size`` (bytes), ``mtime_ns``, ``error`` (None when the file was read)
+and ``geometry``: the ground track in lon/lat degrees (EPSG:4326) as a LineString, or a MultiLineString
+split at the antimeridian, simplified to within 0.02° of the samples. A file that cannot be read keeps
+its row with its error and no geometry, so the scan never stops and the report lists it.
+
+:func:`passes_crossing` answers "which passes cross this circle between t0 and t1" with the index's
+R-tree, without opening any file. Scans are incremental: a file whose size and modification time are
+unchanged is not read again. The unit of parallel work is one file, run through dask — a local process
+pool by default, a ``dask.distributed`` cluster when a scheduler address is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+
+from core.atomic import atomic_path
+from core.geo import dobrovolsky_radius_km, geodesic_circle, split_antimeridian
+from core.io import read_pass
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "INDEX_NAME",
+    "PASS_FILE_PATTERNS",
+    "ScanReport",
+    "find_pass_files",
+    "index_pass_file",
+    "load_index",
+    "load_passes",
+    "passes_crossing",
+    "passes_near_event",
+    "scan_archive",
+]
+
+INDEX_NAME = "pass_index.parquet"
+PASS_FILE_PATTERNS: tuple[str, ...] = ("CSES_01_*.h5", "DMT_N1_*.DAT")
+INDEX_COLUMNS: tuple[str, ...] = (
+    "path", "satellite", "instrument", "product", "orbit", "half", "start", "end",
+    "n_samples", "size", "mtime_ns", "error",
+)  # fmt: skip
+TRACK_TOLERANCE_DEG = 0.02
+
+
+@dataclass
+class ScanReport:
+    """What one scan did: files seen, read anew, reused unchanged, removed, and unreadable (path → error)."""
+
+    root: str
+    n_files: int = 0
+    n_indexed: int = 0
+    n_reused: int = 0
+    n_removed: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for a terminal or a log."""
+        return (
+            f"{self.n_files} pass files: {self.n_indexed} indexed, {self.n_reused} unchanged, "
+            f"{self.n_removed} gone, {len(self.errors)} unreadable ({self.seconds:.1f} s)"
+        )
+
+
+def find_pass_files(root: str | os.PathLike[str]) -> list[Path]:
+    """Every CSES-01 / DEMETER pass file under ``root``, sorted by path."""
+    root = Path(root)
+    return sorted({p for pattern in PASS_FILE_PATTERNS for p in root.rglob(pattern) if p.is_file()})
+
+
+def _track(ds: xr.Dataset) -> shapely.Geometry | None:
+    lon, lat = ds["lon"].to_numpy(), ds["lat"].to_numpy()
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.sum() < 2:
+        return None
+    track = split_antimeridian(lon[ok], lat[ok])
+    return shapely.simplify(track, TRACK_TOLERANCE_DEG)
+
+
+def index_pass_file(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> dict[str, Any]:
+    """One index row for ``path``: metadata and ground track, or the error that kept it from being read."""
+    path, root = Path(path), Path(root)
+    stat = path.stat()
+    row: dict[str, Any] = {
+        "path": path.relative_to(root).as_posix(), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        "error": None, "geometry": None,
+    }  # fmt: skip
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # cleaned-pass warnings: the reader recovered, the row is kept
+            ds = read_pass(path)
+        time = ds["time"].to_numpy()
+        row.update(
+            satellite=ds.attrs["satellite"], instrument=ds.attrs.get("instrument", ""),
+            product=str(ds.attrs.get("product", "")), orbit=int(ds.attrs["orbit"]), half=ds.attrs["half"],
+            start=pd.Timestamp(time[0], tz="UTC") if len(time) else pd.NaT,
+            end=pd.Timestamp(time[-1], tz="UTC") if len(time) else pd.NaT,
+            n_samples=int(ds.sizes["time"]), geometry=_track(ds),
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 — any unreadable file becomes a report row, never a crash
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    return row
+
+
+def _empty_index() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in INDEX_COLUMNS})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _as_index(rows: Sequence[dict[str, Any]]) -> gpd.GeoDataFrame:
+    if not rows:
+        return _empty_index()
+    frame = pd.DataFrame(list(rows))
+    for column in INDEX_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    frame["start"] = pd.to_datetime(frame["start"], utc=True)
+    frame["end"] = pd.to_datetime(frame["end"], utc=True)
+    for column in ("orbit", "n_samples", "size", "mtime_ns"):
+        frame[column] = frame[column].astype("Int64")
+    gdf = gpd.GeoDataFrame(frame[list(INDEX_COLUMNS)], geometry=list(frame["geometry"]), crs="EPSG:4326")
+    return gdf.sort_values("path", ignore_index=True)
+
+
+def load_index(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Read a pass index (GeoParquet) written by :func:`scan_archive`."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / INDEX_NAME
+    try:
+        return gpd.read_parquet(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no pass index at {path}: run `python -m core index <archive>` first"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 — a damaged index is reported, and a re-scan rebuilds it
+        raise ValueError(f"pass index {path.name} cannot be read ({exc}); delete it and re-scan") from exc
+
+
+def _map(func: Callable[..., dict], items: list[Path], root: Path, scheduler: str | None,
+         workers: int, progress: bool) -> list[dict[str, Any]]:  # fmt: skip
+    """Run ``func(item, root)`` over items: serially for few files, else through dask."""
+    if not items:
+        return []
+    if scheduler is None and (workers <= 1 or len(items) < 16):
+        from tqdm import tqdm
+
+        return [func(p, root) for p in tqdm(items, desc="indexing", unit="file", disable=not progress)]
+    import dask.bag as db
+
+    bag = db.from_sequence(items, npartitions=min(len(items), max(workers, 1) * 4)).map(func, root)
+    if scheduler is not None:
+        from dask.distributed import Client
+
+        with Client(scheduler) as client:
+            return list(client.compute(bag).result())
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar(minimum=2.0) if progress else contextlib.nullcontext():
+        return list(bag.compute(scheduler="processes", num_workers=workers))
+
+
+def scan_archive(
+    root: str | os.PathLike[str],
+    *,
+    index_path: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> tuple[gpd.GeoDataFrame, ScanReport]:
+    """Index every pass file under ``root`` into ``index_path`` (default ``root/pass_index.parquet``).
+
+    Files whose size and mtime match the previous index are reused without being opened; rows of files
+    that disappeared are dropped. Unreadable files keep a row with their ``error``. The index is written
+    atomically. ``scheduler`` is a dask.distributed address; otherwise ``workers`` local processes
+    (default: all cores).
+    """
+    t0 = time.perf_counter()
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"archive folder {root} does not exist")
+    index_path = Path(index_path) if index_path else root / INDEX_NAME
+    previous = _empty_index()
+    if index_path.exists():
+        try:
+            previous = load_index(index_path)
+        except ValueError as exc:
+            warnings.warn(f"{exc}; rebuilding it", stacklevel=2)
+    files = find_pass_files(root)
+    report = ScanReport(root=root.name, n_files=len(files))
+    known = {r.path: (r.size, r.mtime_ns) for r in previous[["path", "size", "mtime_ns"]].itertuples()}
+    todo, keep = [], set()
+    for f in files:
+        rel, stat = f.relative_to(root).as_posix(), f.stat()
+        if known.get(rel) == (stat.st_size, stat.st_mtime_ns):
+            keep.add(rel)
+        else:
+            todo.append(f)
+    rows = _map(index_pass_file, todo, root, scheduler, workers or os.cpu_count() or 1, progress)
+    reused = previous[previous["path"].isin(keep)]
+    report.n_reused, report.n_indexed = len(reused), len(rows)
+    report.n_removed = len(set(known) - {f.relative_to(root).as_posix() for f in files})
+    fresh = _as_index(rows)
+    index = _as_index([]) if not len(reused) and not len(fresh) else (
+        pd.concat([reused, fresh], ignore_index=True).sort_values("path", ignore_index=True)
+    )  # fmt: skip
+    index = gpd.GeoDataFrame(index, geometry="geometry", crs="EPSG:4326")
+    report.errors = {r.path: r.error for r in index.itertuples() if isinstance(r.error, str)}
+    with atomic_path(index_path) as tmp:
+        index.to_parquet(tmp, index=False)
+    report.seconds = time.perf_counter() - t0
+    return index, report
+
+
+def passes_crossing(
+    index: gpd.GeoDataFrame,
+    region: shapely.Geometry,
+    t0: Any,
+    t1: Any,
+    *,
+    satellite: str | Iterable[str] | None = None,
+    half: str | None = None,
+    product: str | Iterable[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Passes whose ground track intersects ``region`` (lon/lat degrees) and that start in [t0, t1) UTC.
+
+    Uses the index's spatial R-tree, never the files. ``half`` is ``"day"``/``"night"`` (None = both);
+    ``satellite`` and ``product`` take one name or several. Rows come sorted by start time.
+    """
+    t0, t1 = pd.Timestamp(t0), pd.Timestamp(t1)
+    t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
+    t1 = t1.tz_localize("UTC") if t1.tzinfo is None else t1.tz_convert("UTC")
+    hits = index.iloc[index.sindex.query(region, predicate="intersects")]
+    keep = hits["error"].isna() & (hits["start"] >= t0) & (hits["start"] < t1)
+    if satellite is not None:
+        keep &= hits["satellite"].isin([satellite] if isinstance(satellite, str) else list(satellite))
+    if product is not None:
+        keep &= hits["product"].isin([product] if isinstance(product, str) else list(product))
+    if half is not None:
+        keep &= hits["half"] == half
+    return hits[keep].sort_values("start")
+
+
+def passes_near_event(
+    index: gpd.GeoDataFrame,
+    event: Any,
+    *,
+    days_before: float = 5.0,
+    radius_km: float | None = None,
+    **filters: Any,
+) -> gpd.GeoDataFrame:
+    """Passes that start within ``days_before`` days before ``event``'s origin time (never at or after
+    it) and cross its circle (default the Dobrovolsky radius 10^(0.43·M) km). ``event`` is a catalog row
+    with ``time``, ``lat``, ``lon``, ``mag``; ``filters`` go to :func:`passes_crossing`."""
+    radius = float(dobrovolsky_radius_km(event["mag"])) if radius_km is None else float(radius_km)
+    circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
+    origin = pd.Timestamp(event["time"])
+    return passes_crossing(index, circle, origin - pd.Timedelta(days=days_before), origin, **filters)
+
+
+def load_passes(rows: pd.DataFrame, root: str | os.PathLike[str]) -> list[xr.Dataset]:
+    """Read the pass files of index ``rows`` (paths relative to the archive ``root``)."""
+    return [read_pass(Path(root) / p) for p in rows["path"]]
