@@ -51,9 +51,19 @@ __all__ = [
 INDEX_NAME = "pass_index.parquet"
 PASS_FILE_PATTERNS: tuple[str, ...] = ("CSES_01_*.h5", "DMT_N1_*.DAT")
 INDEX_COLUMNS: tuple[str, ...] = (
-    "path", "satellite", "instrument", "product", "orbit", "half", "start", "end",
-    "n_samples", "size", "mtime_ns", "error",
-)  # fmt: skip
+    "path",
+    "satellite",
+    "instrument",
+    "product",
+    "orbit",
+    "half",
+    "start",
+    "end",
+    "n_samples",
+    "size",
+    "mtime_ns",
+    "error",
+)
 TRACK_TOLERANCE_DEG = 0.02
 
 
@@ -97,21 +107,28 @@ def index_pass_file(path: str | os.PathLike[str], root: str | os.PathLike[str]) 
     path, root = Path(path), Path(root)
     stat = path.stat()
     row: dict[str, Any] = {
-        "path": path.relative_to(root).as_posix(), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-        "error": None, "geometry": None,
-    }  # fmt: skip
+        "path": path.relative_to(root).as_posix(),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "error": None,
+        "geometry": None,
+    }
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cleaned-pass warnings: the reader recovered, the row is kept
             ds = read_pass(path)
         time = ds["time"].to_numpy()
         row.update(
-            satellite=ds.attrs["satellite"], instrument=ds.attrs.get("instrument", ""),
-            product=str(ds.attrs.get("product", "")), orbit=int(ds.attrs["orbit"]), half=ds.attrs["half"],
+            satellite=ds.attrs["satellite"],
+            instrument=ds.attrs.get("instrument", ""),
+            product=str(ds.attrs.get("product", "")),
+            orbit=int(ds.attrs["orbit"]),
+            half=ds.attrs["half"],
             start=pd.Timestamp(time[0], tz="UTC") if len(time) else pd.NaT,
             end=pd.Timestamp(time[-1], tz="UTC") if len(time) else pd.NaT,
-            n_samples=int(ds.sizes["time"]), geometry=_track(ds),
-        )  # fmt: skip
+            n_samples=int(ds.sizes["time"]),
+            geometry=_track(ds),
+        )
     except Exception as exc:  # noqa: BLE001 — any unreadable file becomes a report row, never a crash
         row["error"] = f"{type(exc).__name__}: {exc}"
     return row
@@ -152,8 +169,14 @@ def load_index(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         raise ValueError(f"pass index {path.name} cannot be read ({exc}); delete it and re-scan") from exc
 
 
-def _map(func: Callable[..., dict], items: list[Path], root: Path, scheduler: str | None,
-         workers: int, progress: bool) -> list[dict[str, Any]]:  # fmt: skip
+def _map(
+    func: Callable[..., dict],
+    items: list[Path],
+    root: Path,
+    scheduler: str | None,
+    workers: int,
+    progress: bool,
+) -> list[dict[str, Any]]:
     """Run ``func(item, root)`` over items: serially for few files, else through dask."""
     if not items:
         return []
@@ -216,9 +239,11 @@ def scan_archive(
     report.n_reused, report.n_indexed = len(reused), len(rows)
     report.n_removed = len(set(known) - {f.relative_to(root).as_posix() for f in files})
     fresh = _as_index(rows)
-    index = _as_index([]) if not len(reused) and not len(fresh) else (
-        pd.concat([reused, fresh], ignore_index=True).sort_values("path", ignore_index=True)
-    )  # fmt: skip
+    index = (
+        _as_index([])
+        if not len(reused) and not len(fresh)
+        else (pd.concat([reused, fresh], ignore_index=True).sort_values("path", ignore_index=True))
+    )
     index = gpd.GeoDataFrame(index, geometry="geometry", crs="EPSG:4326")
     report.errors = {r.path: r.error for r in index.itertuples() if isinstance(r.error, str)}
     with atomic_path(index_path) as tmp:

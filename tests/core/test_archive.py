@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import xarray as xr
 
 from core.archive import (
     ScanReport,
@@ -25,8 +26,15 @@ from core.passes import make_pass
 T0 = np.datetime64("2021-03-01T00:00:00", "ns")
 
 
-def _pass(orbit: int, start: np.datetime64, lon0: float, *, half: str = "night", satellite: str = "CSES-01",
-          n: int = 200) -> "object":  # fmt: skip
+def _pass(
+    orbit: int,
+    start: np.datetime64,
+    lon0: float,
+    *,
+    half: str = "night",
+    satellite: str = "CSES-01",
+    n: int = 200,
+) -> xr.Dataset:
     """A straight south→north pass at longitude ``lon0`` drifting 0.1° per sample (3 s cadence)."""
     t = start + np.arange(n) * np.timedelta64(3, "s")
     lat = np.linspace(-60.0, 60.0, n)
@@ -41,8 +49,20 @@ def _pass(orbit: int, start: np.datetime64, lon0: float, *, half: str = "night",
             k: (rng.uniform(1, 10, n), {}) for k in ("Ne", "Te", "Ni", "V_plasma", "V_float", "V_sat")
         }
         product, instrument = "1144", "ISL"
-    return make_pass(t, lat, lon, np.full(n, 507.0), lat - 5, variables, satellite=satellite,
-                     instrument=instrument, product=product, orbit=orbit, half=half, source_file="x")  # fmt: skip
+    return make_pass(
+        t,
+        lat,
+        lon,
+        np.full(n, 507.0),
+        lat - 5,
+        variables,
+        satellite=satellite,
+        instrument=instrument,
+        product=product,
+        orbit=orbit,
+        half=half,
+        source_file="x",
+    )
 
 
 @pytest.fixture()
