@@ -264,21 +264,28 @@ def passes_crossing(
 ) -> gpd.GeoDataFrame:
     """Passes whose ground track intersects ``region`` (lon/lat degrees) and that start in [t0, t1) UTC.
 
-    Uses the index's spatial R-tree, never the files. ``half`` is ``"day"``/``"night"`` (None = both);
+    Uses the index's spatial R-tree (bounding boxes), the attribute filters, then the exact intersection
+    on the few remaining tracks — never the files. ``half`` is ``"day"``/``"night"`` (None = both);
     ``satellite`` and ``product`` take one name or several. Rows come sorted by start time.
     """
     t0, t1 = pd.Timestamp(t0), pd.Timestamp(t1)
     t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
     t1 = t1.tz_localize("UTC") if t1.tzinfo is None else t1.tz_convert("UTC")
-    hits = index.iloc[index.sindex.query(region, predicate="intersects")]
-    keep = hits["error"].isna() & (hits["start"] >= t0) & (hits["start"] < t1)
+    keep = index["error"].isna().to_numpy().copy()
+    starts = pd.to_datetime(index["start"], utc=True).dt.tz_convert(None).to_numpy()
+    keep &= (starts >= t0.tz_convert(None).to_datetime64()) & (starts < t1.tz_convert(None).to_datetime64())
     if satellite is not None:
-        keep &= hits["satellite"].isin([satellite] if isinstance(satellite, str) else list(satellite))
+        keep &= (
+            index["satellite"].isin([satellite] if isinstance(satellite, str) else list(satellite)).to_numpy()
+        )
     if product is not None:
-        keep &= hits["product"].isin([product] if isinstance(product, str) else list(product))
+        keep &= index["product"].isin([product] if isinstance(product, str) else list(product)).to_numpy()
     if half is not None:
-        keep &= hits["half"] == half
-    return hits[keep].sort_values("start")
+        keep &= (index["half"] == half).to_numpy()
+    candidates = index.sindex.query(region)  # R-tree: bounding boxes that meet the region's
+    candidates = candidates[keep[candidates]]
+    exact = shapely.intersects(index.geometry.to_numpy()[candidates], region)
+    return index.iloc[np.sort(candidates[exact])].sort_values("start")
 
 
 def passes_near_event(

@@ -3,7 +3,7 @@
 Electron density — PyIRI
     ``PyIRI.main_library.IRI_density_1day`` (Forsythe et al. 2023, the IRI's new F2 description; its
     coefficients ship with the package) for the **observed** F10.7 of the UTC day (``core.spaceweather.
-    f107``; where the observed record ends, :data:`F107_FALLBACK` sfu with a warning). The model is run
+    f107``; outside its observed record, :data:`F107_FALLBACK` sfu with a warning). The model is run
     once per (day, altitudes, F10.7) on a grid — latitude −75…75° every 5°, longitude every 5°, UT 0…23 h
     every hour, three altitudes (the mission altitude ±20 km) — which costs about 1.5 s, and is cached
     in memory and as an ``.npz`` file (float64, so a cached run writes exactly what a cold run writes).
@@ -37,9 +37,11 @@ Magnetic coordinates
     filled by linear interpolation along the track (AACGM is monotonic across the band). Where
     ``aacgmv2`` fails altogether (raises or returns no valid value), the **centred-dipole** latitude
     from the IGRF dipole terms (g10, g11, h11 via ``ppigrf.read_shc``, linear in time) is used instead.
-    The dip latitude ``atan(tan I / 2)`` from the IGRF inclination (``ppigrf.igrf``, every 60 s) locates
-    the dip equator for the equatorial plasma bubbles. Input latitudes are geocentric, treated as
-    geodetic by ppigrf (≤ 0.19° difference, ignored).
+    The dip latitude ``atan(tan I / 2)`` from the IGRF inclination (``ppigrf.igrf`` on a 2° × 5° grid
+    per month and altitude, interpolated) locates the dip equator for the equatorial plasma bubbles.
+    Input latitudes are geocentric, treated as geodetic by ppigrf (≤ 0.19° difference, ignored).
+    DEMETER files also get the dipole McIlwain L and invariant latitude (:func:`l_shell`), and both
+    missions the AACGM magnetic longitude and MLT.
 """
 
 from __future__ import annotations
@@ -67,11 +69,14 @@ __all__ = [
     "background_ne",
     "daily_f107",
     "dip_latitude",
+    "dipole_coordinates",
     "dipole_mlat",
     "electron_temperature",
     "ion_composition",
     "ion_temperature",
     "igrf_enu",
+    "l_shell",
+    "magnetic_coordinates",
     "magnetic_latitude",
     "ne_grid",
     "solar_zenith_deg",
@@ -79,7 +84,7 @@ __all__ = [
 ]
 
 F107_FALLBACK: float = 130.0
-"""F10.7 (sfu) used when a day lies outside the observed record (after 2025-07-20)."""
+"""F10.7 (sfu) used when a day lies outside the observed record of :mod:`core.spaceweather`."""
 
 GRID_LAT: np.ndarray = np.arange(-75.0, 75.0 + 1e-9, 5.0)
 GRID_LON: np.ndarray = np.arange(-180.0, 180.0, 5.0)
@@ -204,7 +209,9 @@ def ne_grid(
     return result
 
 
-def background_ne(grid: NeGrid, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
+def background_ne(
+    grid: NeGrid, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray
+) -> np.ndarray:
     """PyIRI Ne (cm^-3) along a track from a day's grid; UT is taken from ``times`` (periodic in 24 h)."""
     ns = np.asarray(times, dtype="datetime64[ns]").astype(np.int64)
     day0 = grid.day.astype("datetime64[ns]").astype(np.int64)
@@ -280,8 +287,8 @@ def _dipole_coeffs(t: np.datetime64) -> tuple[float, float, float]:
     return g10, g11, h11
 
 
-def dipole_mlat(lat: np.ndarray, lon: np.ndarray, t: np.datetime64) -> np.ndarray:
-    """Centred-dipole magnetic latitude (deg) from the IGRF dipole terms at time ``t``."""
+def dipole_coordinates(lat: np.ndarray, lon: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """Centred-dipole magnetic latitude and longitude (deg) from the IGRF dipole terms at time ``t``."""
     g10, g11, h11 = _dipole_coeffs(t)
     b0 = np.sqrt(g10**2 + g11**2 + h11**2)
     pole_lat = np.pi / 2.0 - np.arccos(-g10 / b0)  # boreal geomagnetic pole
@@ -289,7 +296,17 @@ def dipole_mlat(lat: np.ndarray, lon: np.ndarray, t: np.datetime64) -> np.ndarra
     phi = np.deg2rad(np.asarray(lat, dtype=float))
     lam = np.deg2rad(np.asarray(lon, dtype=float))
     s = np.sin(phi) * np.sin(pole_lat) + np.cos(phi) * np.cos(pole_lat) * np.cos(lam - pole_lon)
-    return np.rad2deg(np.arcsin(np.clip(s, -1.0, 1.0)))
+    mlat = np.arcsin(np.clip(s, -1.0, 1.0))
+    # longitude: angle around the dipole axis, 0 on the meridian through the geographic south pole
+    y = np.cos(phi) * np.sin(lam - pole_lon)
+    x = -(np.cos(pole_lat) * np.sin(phi) - np.sin(pole_lat) * np.cos(phi) * np.cos(lam - pole_lon))
+    mlon = np.mod(np.rad2deg(np.arctan2(y, x)) + 180.0, 360.0) - 180.0
+    return np.rad2deg(mlat), mlon
+
+
+def dipole_mlat(lat: np.ndarray, lon: np.ndarray, t: np.datetime64) -> np.ndarray:
+    """Centred-dipole magnetic latitude (deg) from the IGRF dipole terms at time ``t``."""
+    return dipole_coordinates(lat, lon, t)[0]
 
 
 def igrf_enu(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, ...]:
@@ -308,29 +325,51 @@ def _subsample_idx(n: int, step: int) -> np.ndarray:
     return idx
 
 
-def dip_latitude(
-    times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 60
-) -> np.ndarray:
-    """Dip latitude ``atan(tan I / 2)`` (deg) from the IGRF inclination, every ``step`` samples + linear
-    interpolation (one IGRF epoch: the middle sample's time)."""
-    n = len(lat)
-    idx = _subsample_idx(n, step)
-    t_mid = np.asarray(times)[n // 2]
-    be, bn, bu = igrf_enu(lat[idx], lon[idx], alt[idx], t_mid)
+_DIP_LAT = np.arange(-80.0, 80.0 + 1e-9, 2.0)
+_DIP_LON = np.arange(-180.0, 180.0, 5.0)
+
+
+@lru_cache(maxsize=16)
+def _dip_grid(month: str, alt_km: float) -> np.ndarray:
+    """IGRF dip latitude (deg) on a 2° × 5° grid at ``alt_km`` for the middle of ``month`` (YYYY-MM)."""
+    lo, la = np.meshgrid(_DIP_LON, _DIP_LAT)
+    epoch = np.datetime64(month, "M").astype("datetime64[D]") + np.timedelta64(14, "D")
+    be, bn, bu = igrf_enu(la.ravel(), lo.ravel(), np.full(la.size, alt_km), epoch)
     incl = np.arctan2(-bu, np.hypot(be, bn))
-    dip = np.rad2deg(np.arctan(np.tan(incl) / 2.0))
-    return np.interp(np.arange(n), idx, dip)
+    return np.rad2deg(np.arctan(np.tan(incl) / 2.0)).reshape(la.shape)
 
 
-def magnetic_latitude(
+def dip_latitude(times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    """Dip latitude ``atan(tan I / 2)`` (deg) from the IGRF inclination. IGRF is evaluated once per
+    (month, altitude rounded to 10 km) on a 2° × 5° grid and interpolated bilinearly — the dip equator
+    moves by a fraction of a degree per year, far below what the bubbles it places resolve."""
+    t = np.asarray(times)[len(times) // 2]
+    month = str(np.datetime64(t, "M"))
+    h = float(np.round(np.nanmean(alt) / 10.0) * 10.0)
+    g = _dip_grid(month, h)
+    y = (np.clip(np.asarray(lat, dtype=float), _DIP_LAT[0], _DIP_LAT[-1]) - _DIP_LAT[0]) / 2.0
+    iy = np.clip(np.floor(y).astype(np.int64), 0, _DIP_LAT.size - 2)
+    fy = y - iy
+    x = np.mod(np.asarray(lon, dtype=float) + 180.0, 360.0) / 5.0
+    ix = np.floor(x).astype(np.int64) % _DIP_LON.size
+    fx = x - np.floor(x)
+    jx = (ix + 1) % _DIP_LON.size
+    return (
+        (1 - fy) * (1 - fx) * g[iy, ix] + (1 - fy) * fx * g[iy, jx]
+        + fy * (1 - fx) * g[iy + 1, ix] + fy * fx * g[iy + 1, jx]
+    )
+
+
+def magnetic_coordinates(
     times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 10
-) -> np.ndarray:
-    """Magnetic latitude (deg) along a track: AACGM-v2, gaps filled along track, dipole fallback
-    (see the module docstring). One AACGM epoch per call (the middle sample's time)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Magnetic latitude (deg), longitude (deg, [-180, 180)) and MLT (h) along a track: AACGM-v2,
+    computed every ``step`` samples, gaps filled along track, centred-dipole fallback (module docstring;
+    the fallback's MLT is NaN). One AACGM epoch per call (the middle sample's time)."""
     n = len(lat)
     idx = _subsample_idx(n, step)
     t_mid = np.datetime64(np.asarray(times)[n // 2], "s").astype(dt.datetime)
-    m = None
+    res = None
     try:
         import aacgmv2
 
@@ -340,15 +379,39 @@ def magnetic_latitude(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                m, _, _ = aacgmv2.get_aacgm_coord_arr(lat[idx], lon[idx], alt[idx], t_mid)
+                res = aacgmv2.get_aacgm_coord_arr(lat[idx], lon[idx], alt[idx], t_mid)
         finally:
             logger.setLevel(level)
-        m = np.asarray(m, dtype=float)
+        res = tuple(np.asarray(r, dtype=float) for r in res)
     except Exception:  # noqa: BLE001 — any failure of the optional model falls back to the dipole
-        m = None
+        res = None
     k = np.arange(n)
-    if m is not None:
-        ok = np.isfinite(m)
+    if res is not None:
+        m, mlon, mlt = res
+        ok = np.isfinite(m) & np.isfinite(mlon) & np.isfinite(mlt)
         if ok.sum() >= 2:
-            return np.interp(k, idx[ok], m[ok])
-    return dipole_mlat(lat, lon, np.datetime64(np.asarray(times)[n // 2], "ns"))
+            mlat_i = np.interp(k, idx[ok], m[ok])
+            lon_u = np.rad2deg(np.unwrap(np.deg2rad(mlon[ok])))
+            mlon_i = np.mod(np.interp(k, idx[ok], lon_u) + 180.0, 360.0) - 180.0
+            mlt_u = np.unwrap(mlt[ok] * (2.0 * np.pi / 24.0)) * (24.0 / (2.0 * np.pi))
+            mlt_i = np.mod(np.interp(k, idx[ok], mlt_u), 24.0)
+            return mlat_i, mlon_i, mlt_i
+    t_ns = np.datetime64(np.asarray(times)[n // 2], "ns")
+    mlat_d, mlon_d = dipole_coordinates(lat, lon, t_ns)
+    return mlat_d, mlon_d, np.full(n, np.nan)
+
+
+def magnetic_latitude(
+    times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 10
+) -> np.ndarray:
+    """Magnetic latitude (deg) along a track (see :func:`magnetic_coordinates`)."""
+    return magnetic_coordinates(times, lat, lon, alt, step)[0]
+
+
+def l_shell(dipole_lat: np.ndarray, alt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dipole McIlwain L (Earth radii) and invariant latitude (deg) from dipole latitude (deg) and
+    altitude (km above 6371.2 km)."""
+    c = np.cos(np.deg2rad(np.asarray(dipole_lat, dtype=float)))
+    shell = (1.0 + np.asarray(alt, dtype=float) / 6371.2) / np.maximum(c * c, 1e-6)
+    inv = np.rad2deg(np.arccos(np.clip(1.0 / np.sqrt(shell), 0.0, 1.0)))
+    return shell, np.sign(dipole_lat) * inv

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -152,6 +153,12 @@ def _ns(times: Any) -> np.ndarray:
 
 def _era_table(m: Mission) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Era start (ns), revolutions at era start, period (ns) per era."""
+    return _era_table_of(m.name)
+
+
+@lru_cache(maxsize=8)
+def _era_table_of(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    m = MISSIONS[name]
     starts = np.array([int(e[0].astype(np.int64)) for e in m.eras], dtype=np.int64)
     periods = np.array([e[2] * 60.0 * _NS for e in m.eras], dtype=np.float64)
     n0 = np.zeros(len(starts))

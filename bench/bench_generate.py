@@ -1,0 +1,90 @@
+"""Benchmark: synthetic archive generation, seconds and MB per day (issue 4 target: ≤ 10 s/day on 2 cores).
+
+Generates CSES-01 LAP_1 + PAP_0, day and night half-orbits, at the real cadences (3 s / 1 s) with the
+built-in catalog (precursors injected), into a temporary folder:
+
+1. one day, cold PyIRI cache (the model grid of that day is computed — about 1.5 s);
+2. the same day again, warm cache (grid read back from the ``.npz``);
+3. two days with ``workers`` processes (one UTC day per process), cold cache for the second day;
+4. optionally DEMETER (ISL + IAP) for one day, warm after its first run.
+
+One-time costs (imports, loading the space-weather tables and the catalog) are paid before timing.
+Not a test: figures only. Usage: ``python -m bench.bench_generate [--workers 2] [--demeter]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _run(label: str, satellite: str, start: str, days: int, out: Path, cache: Path, workers: int, catalog):
+    from core.synthetic.generator import generate_archive
+
+    end = str(np.datetime64(start) + np.timedelta64(days, "D"))
+    t0 = time.perf_counter()
+    rep = generate_archive(
+        satellite, start, end, out, seed=0, catalog=catalog, progress=False, workers=workers, cache_dir=cache
+    )
+    dt = time.perf_counter() - t0
+    mb = rep.bytes / 1e6
+    print(
+        f"{label:<44} {dt / days:6.2f} s/day  {mb / days:6.1f} MB/day  "
+        f"({rep.n_files} files, {rep.n_half_orbits} half-orbits, {days} day(s), workers={workers})"
+    )
+    return dt, rep
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2, help="processes for the multi-day line (default 2)")
+    ap.add_argument("--start", default="2021-03-01", help="first UTC day (default 2021-03-01)")
+    ap.add_argument("--demeter", action="store_true", help="also time one DEMETER day")
+    args = ap.parse_args()
+
+    from core import spaceweather
+    from core.catalog import load_default_catalog
+
+    t0 = time.perf_counter()
+    catalog = load_default_catalog()
+    spaceweather.coverage()
+    import aacgmv2  # noqa: F401
+    import PyIRI.main_library  # noqa: F401
+
+    print(f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()} "
+          f"(affinity {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'})")
+    print(f"one-time loads (catalog, space weather, imports): {time.perf_counter() - t0:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="bench_generate_") as tmp:
+        root = Path(tmp)
+        cache = root / "cache"
+        day2 = str(np.datetime64(args.start) + np.timedelta64(1, "D"))
+        for label, sub in (("cold", "a"), ("warm", "b")):
+            name = f"CSES-01 LAP+PAP, 1 day, {label} PyIRI cache"
+            _run(name, "CSES-01", args.start, 1, root / sub, cache, 1, catalog)
+        _run(
+            f"CSES-01 LAP+PAP, 2 days, {args.workers} workers (day 2 cold)",
+            "CSES-01", args.start, 2, root / "c", cache, args.workers, catalog,
+        )
+        def same(x: str, y: str) -> bool:
+            return all(
+                (root / y / f.relative_to(root / x)).read_bytes() == f.read_bytes()
+                for f in (root / x).rglob("*.h5")
+            )
+
+        print(f"byte-identical: cold vs warm {same('a', 'b')}, 1 worker vs {args.workers} (day 1) "
+              f"{same('a', 'c')}; day 2 = {day2}")
+        if args.demeter:
+            _run("DEMETER ISL+IAP, 1 day, cold PyIRI cache", "DEMETER", "2008-03-01", 1, root / "d", cache, 1,
+                 catalog)
+            _run("DEMETER ISL+IAP, 1 day, warm PyIRI cache", "DEMETER", "2008-03-01", 1, root / "e", cache, 1,
+                 catalog)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Natural variability, storms, plasma bubbles and instrument behaviour (all seeded; no global RNG).
+
+Every function takes a :class:`numpy.random.Generator` and draws a fixed number of values for given
+array sizes, so a pass's output depends only on its own seed. Perturbations of densities and
+temperatures are returned in natural-log units (``Ne_obs = Ne_background · exp(Σ dlog)``).
+
+Natural variability (per half-orbit, shared by all instruments of the satellite)
+    - day-to-day level: one offset per pass, Gaussian σ = 0.10 (≈ 10 % — the IRI's known day-to-day
+      miss) for ln Ne; Te gets ``−0.3 ×`` that plus its own σ = 0.04;
+    - large-scale structure (TIDs, longitudinal waves): AR(1) red noise, correlation time 150 s
+      (≈ 1100 km along track), σ = 0.07;
+    - medium-scale structure: AR(1), correlation time 20 s (≈ 150 km), σ = 0.03 — the same scale as a
+      precursor of an M5–6 event, so it is a confounder, not a giveaway;
+    - Te: AR(1) 100 s, σ = 0.04, plus ``−0.3 ×`` the Ne large-scale term (anticorrelation); Ti: AR(1)
+      100 s, σ = 0.03.
+
+Storm-time perturbations (scaled by the real indices at each sample)
+    Activity ``A = clip(0.07·max(Kp − 3, 0) + 0.003·max(−RC − 30 nT, 0), 0, 0.9)`` with Kp (3-hourly)
+    and the hourly Dst-like RC index (nT). Quiet times (Kp ≤ 3, RC ≥ −30 nT) give A = 0. The auroral
+    boundary moves equatorward with Kp: ``θ_b = 62° − 3°·max(Kp − 3, 0)`` (44° at Kp 9); above it
+    (``w = sigmoid((|mlat| − θ_b)/4°)``) ``dlnNe = A·w·(−0.6 + ξ₂₀)`` (negative phase + patches/troughs,
+    ξ₂₀ unit AR(1) of 20 s), Te heats (``dlnTe = 0.4·A·w·(1 + 0.5·ξ₂₀)``), Ti by ``0.3·A·w``, drifts grow
+    (σ ``400·A·w`` m/s). Equatorward of it ``dlnNe = A·(1 − w)·(m + 0.4·ξ₂₀₀)`` with a per-pass phase
+    ``m ~ N(−0.15, 0.25)`` (positive or negative storm phase, negative more often) and large-scale
+    AR(1) of 200 s. Amplitudes: a Kp 5 / RC −60 nT storm ≈ ±20 %, the May 2024 superstorm saturates.
+
+Equatorial plasma bubbles (night side only)
+    Occurrence probability of a night pass (evaluated at its equator crossing):
+    ``p = clip(0.55 · w_season · w_lon · w_solar · w_lt, 0, 0.9)`` with ``w_season = 0.35 + 0.65·
+    cos²(2π(doy − 80)/365)`` (equinox maxima), ``w_lon = 0.4 + 0.6·exp(−((λ + 20°)/50°)²)`` (American–
+    Atlantic–African sector), ``w_solar = clip(F10.7/150, 0.3, 1.5)``, ``w_lt`` 1.0 before midnight
+    falling to 0.55 at 02 LT (``clip(1 − 0.22·(LT − 24 h) mod 24, 0.1, 1)`` after midnight), times
+    ``(1 − sunlit)``. A pass with bubbles gets ``1 + Poisson(1.2)`` (≤ 5) of them, centred at dip latitude
+    U(−12°, 12°), half-width U(0.3°, 2.5°) of dip latitude (≈ 35–280 km), depth 10^−U(0.3, 1.7) (a factor
+    2–50), super-Gaussian walls (exponent 4) and 30 % internal structure (AR(1), 3 s). Inside: Te +5 %,
+    upward drift +U(50, 200) m/s.
+
+Instrument behaviour (per product)
+    White noise σ (relative unless stated): Ne 2 %, Te 3 % + 20 K, Ni_O 3 %, Ni_H 10 %, Ni_He 15 %,
+    Ni (DEMETER ISL) 3 %, Ti 4 % + 10 K, drifts 30 m/s, potentials 0.02 V. A pass is missing entirely
+    (instrument off) with probability 1 %; has a data gap (rows dropped) of U(30, 300) s with
+    probability 4 %; has a block of U(5, 60) fill-valued records (NaN → the writer's fill value) with
+    probability 2 %; and each record is a bad record (a spike: density × or ÷ 10^U(1, 2), temperature
+    + U(5000, 20000) K) with probability 2·10⁻⁴.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import lfilter
+
+__all__ = [
+    "InstrumentModel",
+    "NaturalVariability",
+    "StormEffect",
+    "apply_bad_records",
+    "apply_fill_block",
+    "bubble_probability",
+    "gap_keep_mask",
+    "instrument_off",
+    "natural_variability",
+    "plasma_bubbles",
+    "red_noise",
+    "storm_activity",
+    "storm_boundary_mlat",
+    "storm_perturbation",
+    "white_noise",
+]
+
+
+def red_noise(rng: np.random.Generator, n: int, tau_s: float, dt_s: float = 1.0) -> np.ndarray:
+    """Unit-variance AR(1) (discrete Ornstein–Uhlenbeck) series of ``n`` samples, correlation time
+    ``tau_s`` seconds at spacing ``dt_s``; stationary from the first sample."""
+    e = rng.standard_normal(n)
+    if n == 0:
+        return e
+    phi = float(np.exp(-dt_s / tau_s))
+    x0 = e[0]
+    e = e * np.sqrt(1.0 - phi * phi)
+    e[0] = x0
+    return lfilter([1.0], [1.0, -phi], e)
+
+
+# --------------------------------------------------------------------------------- natural variability
+
+
+@dataclass(frozen=True)
+class NaturalVariability:
+    """ln-perturbations of Ne, Te, Ti along the master grid (see module docstring)."""
+
+    dlog_ne: np.ndarray
+    dlog_te: np.ndarray
+    dlog_ti: np.ndarray
+
+
+def natural_variability(rng: np.random.Generator, n: int) -> NaturalVariability:
+    """Day-to-day offset + large- and medium-scale red noise on a 1 s grid of ``n`` samples."""
+    offset = 0.10 * rng.standard_normal()
+    te_offset = 0.04 * rng.standard_normal()
+    large = 0.07 * red_noise(rng, n, 150.0)
+    medium = 0.03 * red_noise(rng, n, 20.0)
+    te_red = 0.04 * red_noise(rng, n, 100.0)
+    ti_red = 0.03 * red_noise(rng, n, 100.0)
+    dne = offset + large + medium
+    dte = -0.3 * (offset + large) + te_offset + te_red
+    return NaturalVariability(dne, dte, ti_red)
+
+
+# ------------------------------------------------------------------------------------------- storms
+
+
+def storm_activity(kp: np.ndarray, rc_nt: np.ndarray) -> np.ndarray:
+    """Storm activity ``A`` (0…0.9, dimensionless) from Kp and the Dst-like RC index (nT)."""
+    kp = np.nan_to_num(np.asarray(kp, dtype=float), nan=0.0)
+    rc = np.nan_to_num(np.asarray(rc_nt, dtype=float), nan=0.0)
+    a = 0.07 * np.maximum(kp - 3.0, 0.0) + 0.003 * np.maximum(-rc - 30.0, 0.0)
+    return np.clip(a, 0.0, 0.9)
+
+
+def storm_boundary_mlat(kp: np.ndarray) -> np.ndarray:
+    """Equatorward auroral boundary (deg magnetic latitude) for Kp: 62° quiet, 44° at Kp 9."""
+    kp = np.nan_to_num(np.asarray(kp, dtype=float), nan=0.0)
+    return 62.0 - 3.0 * np.maximum(kp - 3.0, 0.0)
+
+
+@dataclass(frozen=True)
+class StormEffect:
+    """Storm-time ln-perturbations (Ne, Te, Ti), drift noise σ (m/s) and the activity ``A`` per sample."""
+
+    dlog_ne: np.ndarray
+    dlog_te: np.ndarray
+    dlog_ti: np.ndarray
+    drift_sigma: np.ndarray
+    activity: np.ndarray
+
+
+def storm_perturbation(
+    rng: np.random.Generator, mlat: np.ndarray, kp: np.ndarray, rc_nt: np.ndarray
+) -> StormEffect:
+    """Storm-time perturbations along a 1 s grid (see module docstring); zero when quiet."""
+    n = len(mlat)
+    phase = -0.15 + 0.25 * rng.standard_normal()
+    xi20 = red_noise(rng, n, 20.0)
+    xi200 = red_noise(rng, n, 200.0)
+    a = storm_activity(kp, rc_nt)
+    w = 1.0 / (1.0 + np.exp(-(np.abs(mlat) - storm_boundary_mlat(kp)) / 4.0))
+    hi = a * w
+    dne = hi * (-0.6 + xi20) + a * (1.0 - w) * (phase + 0.4 * xi200)
+    dte = 0.4 * hi * (1.0 + 0.5 * xi20)
+    dti = 0.3 * hi
+    return StormEffect(dne, dte, dti, 400.0 * hi, a)
+
+
+# --------------------------------------------------------------------------------- plasma bubbles
+
+
+def bubble_probability(doy: int, lon_eq: float, lt_eq: float, f107: float, sunlit_eq: float) -> float:
+    """Probability that a night pass crossing the equator at ``lon_eq`` (deg), local time ``lt_eq`` (h),
+    day of year ``doy`` and F10.7 (sfu) meets equatorial plasma bubbles."""
+    w_season = 0.35 + 0.65 * np.cos(2.0 * np.pi * (doy - 80) / 365.0) ** 2
+    w_lon = 0.4 + 0.6 * np.exp(-(((lon_eq + 20.0) / 50.0) ** 2))
+    w_solar = float(np.clip(f107 / 150.0, 0.3, 1.5))
+    if 12.0 <= lt_eq < 24.0:
+        w_lt = 1.0 if lt_eq >= 19.0 else 0.0
+    else:
+        w_lt = float(np.clip(1.0 - 0.22 * lt_eq, 0.1, 1.0))
+    p = 0.55 * w_season * w_lon * w_solar * w_lt * (1.0 - sunlit_eq)
+    return float(np.clip(p, 0.0, 0.9))
+
+
+def plasma_bubbles(
+    rng: np.random.Generator, dip_lat: np.ndarray, probability: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Equatorial plasma depletions along a 1 s grid.
+
+    Returns ``(dlog_ne, shape, vz)``: the ln-perturbation of densities (≤ 0), the 0…1 bubble mask that
+    scales the Te and drift effects, and the upward drift (m/s). A fixed number of random values is
+    drawn whatever the outcome.
+    """
+    n = len(dip_lat)
+    occurs = rng.random() < probability
+    k = 1 + min(int(rng.poisson(1.2)), 4)
+    centres = rng.uniform(-12.0, 12.0, 5)
+    widths = rng.uniform(0.3, 2.5, 5)
+    depths = rng.uniform(0.3, 1.7, 5)
+    lifts = rng.uniform(50.0, 200.0, 5)
+    texture = red_noise(rng, n, 3.0)
+    dlog = np.zeros(n)
+    shape = np.zeros(n)
+    vz = np.zeros(n)
+    if not occurs:
+        return dlog, shape, vz
+    for j in range(k):
+        s = np.exp(-((np.abs(dip_lat - centres[j]) / widths[j]) ** 4))
+        dlog += -depths[j] * np.log(10.0) * s * np.clip(1.0 + 0.3 * texture, 0.3, 1.7)
+        shape = np.maximum(shape, s)
+        vz += lifts[j] * s
+    return dlog, shape, vz
+
+
+# ------------------------------------------------------------------------------------------ instruments
+
+
+@dataclass(frozen=True)
+class InstrumentModel:
+    """Instrument imperfections (probabilities per product pass or per record)."""
+
+    p_off: float = 0.01
+    p_gap: float = 0.04
+    gap_s: tuple[float, float] = (30.0, 300.0)
+    p_fill: float = 0.02
+    fill_records: tuple[int, int] = (5, 60)
+    p_bad_record: float = 2e-4
+
+
+def white_noise(
+    rng: np.random.Generator, values: np.ndarray, rel_sigma: float, abs_sigma: float = 0.0
+) -> np.ndarray:
+    """``values`` with Gaussian noise of relative σ ``rel_sigma`` plus absolute σ ``abs_sigma``."""
+    n = len(values)
+    return values * (1.0 + rel_sigma * rng.standard_normal(n)) + abs_sigma * rng.standard_normal(n)
+
+
+def instrument_off(rng: np.random.Generator, model: InstrumentModel) -> bool:
+    """Whether the instrument recorded nothing for this pass."""
+    return bool(rng.random() < model.p_off)
+
+
+def gap_keep_mask(rng: np.random.Generator, n: int, cadence_s: float, model: InstrumentModel) -> np.ndarray:
+    """Boolean mask of records kept after a possible data gap (rows removed, not filled)."""
+    has_gap = rng.random() < model.p_gap
+    length_s = rng.uniform(*model.gap_s)
+    where = rng.random()
+    keep = np.ones(n, dtype=bool)
+    if has_gap and n > 10:
+        m = min(int(round(length_s / cadence_s)), n - 5)
+        start = int(where * (n - m))
+        keep[start : start + m] = False
+    return keep
+
+
+def apply_fill_block(rng: np.random.Generator, arrays: dict[str, np.ndarray], model: InstrumentModel) -> int:
+    """Set a block of records to NaN in every array (in place) with probability ``p_fill``; returns its
+    length (0 when none)."""
+    has = rng.random() < model.p_fill
+    m = int(rng.integers(model.fill_records[0], model.fill_records[1] + 1))
+    where = rng.random()
+    n = len(next(iter(arrays.values()))) if arrays else 0
+    if not has or n <= m:
+        return 0
+    start = int(where * (n - m))
+    for a in arrays.values():
+        a[start : start + m] = np.nan
+    return m
+
+
+def apply_bad_records(
+    rng: np.random.Generator,
+    arrays: dict[str, np.ndarray],
+    kinds: dict[str, str],
+    model: InstrumentModel,
+) -> int:
+    """Spike random records in place (density × or ÷ 10^U(1,2); temperature + U(5000, 20000) K; other
+    quantities × 10). ``kinds`` maps a name to ``"density"``, ``"temperature"`` or ``"other"``. Returns the
+    number of bad records."""
+    names = list(arrays)
+    n = len(arrays[names[0]]) if names else 0
+    hit = rng.random(n) < model.p_bad_record
+    which = rng.integers(0, max(len(names), 1), n)
+    mags = rng.uniform(1.0, 2.0, n)
+    up = rng.random(n) < 0.5
+    jumps = rng.uniform(5000.0, 20000.0, n)
+    for i in np.flatnonzero(hit):
+        name = names[which[i]]
+        kind = kinds.get(name, "other")
+        if kind == "density":
+            arrays[name][i] *= 10.0 ** (mags[i] if up[i] else -mags[i])
+        elif kind == "temperature":
+            arrays[name][i] += jumps[i]
+        else:
+            arrays[name][i] *= 10.0
+    return int(hit.sum())
