@@ -57,8 +57,10 @@ def main() -> None:
     import aacgmv2  # noqa: F401
     import PyIRI.main_library  # noqa: F401
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()} "
-          f"(affinity {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'})")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} cores={os.cpu_count()} "
+        f"(affinity {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'})"
+    )
     print(f"one-time loads (catalog, space weather, imports): {time.perf_counter() - t0:.1f} s")
     with tempfile.TemporaryDirectory(prefix="bench_generate_") as tmp:
         root = Path(tmp)
@@ -69,21 +71,46 @@ def main() -> None:
             _run(name, "CSES-01", args.start, 1, root / sub, cache, 1, catalog)
         _run(
             f"CSES-01 LAP+PAP, 2 days, {args.workers} workers (day 2 cold)",
-            "CSES-01", args.start, 2, root / "c", cache, args.workers, catalog,
+            "CSES-01",
+            args.start,
+            2,
+            root / "c",
+            cache,
+            args.workers,
+            catalog,
         )
+
         def same(x: str, y: str) -> bool:
             return all(
                 (root / y / f.relative_to(root / x)).read_bytes() == f.read_bytes()
                 for f in (root / x).rglob("*.h5")
             )
 
-        print(f"byte-identical: cold vs warm {same('a', 'b')}, 1 worker vs {args.workers} (day 1) "
-              f"{same('a', 'c')}; day 2 = {day2}")
+        print(
+            f"byte-identical: cold vs warm {same('a', 'b')}, 1 worker vs {args.workers} (day 1) "
+            f"{same('a', 'c')}; day 2 = {day2}"
+        )
         if args.demeter:
-            _run("DEMETER ISL+IAP, 1 day, cold PyIRI cache", "DEMETER", "2008-03-01", 1, root / "d", cache, 1,
-                 catalog)
-            _run("DEMETER ISL+IAP, 1 day, warm PyIRI cache", "DEMETER", "2008-03-01", 1, root / "e", cache, 1,
-                 catalog)
+            _run(
+                "DEMETER ISL+IAP, 1 day, cold PyIRI cache",
+                "DEMETER",
+                "2008-03-01",
+                1,
+                root / "d",
+                cache,
+                1,
+                catalog,
+            )
+            _run(
+                "DEMETER ISL+IAP, 1 day, warm PyIRI cache",
+                "DEMETER",
+                "2008-03-01",
+                1,
+                root / "e",
+                cache,
+                1,
+                catalog,
+            )
 
 
 if __name__ == "__main__":

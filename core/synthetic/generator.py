@@ -76,7 +76,7 @@ PRECURSOR_LOOKAHEAD_DAYS: float = 5.0
 """Events up to this many days after the span's end can still have precursors inside it."""
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
-_GEO_STREAM = 0x47454f  # "GEO"
+_GEO_STREAM = 0x47454F  # "GEO"
 
 
 def _crc(text: str) -> int:
@@ -181,9 +181,7 @@ def simulate_truth(
     dlog_ne = nat.dlog_ne + storm.dlog_ne + epb_dlog + prec_dlog
     ne = ne_bg * np.exp(dlog_ne)
     te0 = iono.electron_temperature(ne_bg, mlat, tr.alt, sunlit)
-    te = te0 * np.exp(
-        nat.dlog_te + storm.dlog_te + 0.05 * epb_shape - model.te_coupling * prec_dlog
-    )
+    te = te0 * np.exp(nat.dlog_te + storm.dlog_te + 0.05 * epb_shape - model.te_coupling * prec_dlog)
     ti0 = iono.ion_temperature(te0, grid.f107, sunlit)
     ti = ti0 * np.exp(nat.dlog_ti + storm.dlog_ti - model.ti_coupling * prec_dlog)
     ni_o, ni_h, ni_he = iono.ion_composition(ne, tr.alt, grid.f107, sunlit)
@@ -195,18 +193,43 @@ def simulate_truth(
         ]
     )
     return HalfOrbitTruth(
-        ho=ho, time=tr.time, lat=tr.lat, lon=tr.lon, alt=tr.alt, lt=tr.lt, mlat=mlat, mlon=mlon, mlt=mlt,
-        dip_lat=dip, sunlit=sunlit, f107=grid.f107, ne_background=ne_bg, ne=ne, te=te, ti=ti, ni_o=ni_o,
-        ni_h=ni_h, ni_he=ni_he, vi=vi, storm_activity=storm.activity, bubble_shape=epb_shape,
-        precursor_dlog=prec_dlog, precursor_events=prec_ids,
+        ho=ho,
+        time=tr.time,
+        lat=tr.lat,
+        lon=tr.lon,
+        alt=tr.alt,
+        lt=tr.lt,
+        mlat=mlat,
+        mlon=mlon,
+        mlt=mlt,
+        dip_lat=dip,
+        sunlit=sunlit,
+        f107=grid.f107,
+        ne_background=ne_bg,
+        ne=ne,
+        te=te,
+        ti=ti,
+        ni_o=ni_o,
+        ni_h=ni_h,
+        ni_he=ni_he,
+        vi=vi,
+        storm_activity=storm.activity,
+        bubble_shape=epb_shape,
+        precursor_dlog=prec_dlog,
+        precursor_events=prec_ids,
     )
 
 
 # ------------------------------------------------------------------------------------------ instruments
 
 _KINDS = {
-    "Ne": "density", "Ni": "density", "Ni_O": "density", "Ni_H": "density", "Ni_He": "density",
-    "Te": "temperature", "Ti": "temperature",
+    "Ne": "density",
+    "Ni": "density",
+    "Ni_O": "density",
+    "Ni_H": "density",
+    "Ni_He": "density",
+    "Te": "temperature",
+    "Ti": "temperature",
 }
 
 
@@ -300,9 +323,20 @@ def observe(
         extra["inv_lat"] = ("time", inv, {"units": "deg", "long_name": "invariant latitude"})
     name = source_file or f"synthetic_{ho.satellite}_{ho.orbit:05d}_{ho.half}_{product}"
     return make_pass(
-        truth.time[sel], truth.lat[sel], truth.lon[sel], truth.alt[sel], truth.mlat[sel], variables,
-        satellite=ho.satellite, instrument=instrument, product=product, orbit=ho.orbit, half=ho.half,
-        source_file=name, lt=truth.lt[sel], extra_coords=extra,
+        truth.time[sel],
+        truth.lat[sel],
+        truth.lon[sel],
+        truth.alt[sel],
+        truth.mlat[sel],
+        variables,
+        satellite=ho.satellite,
+        instrument=instrument,
+        product=product,
+        orbit=ho.orbit,
+        half=ho.half,
+        source_file=name,
+        lt=truth.lt[sel],
+        extra_coords=extra,
         attrs={"time_resolution_s": float(cadence)},
     )
 
@@ -423,7 +457,10 @@ def _run_day(task: _DayTask) -> tuple[list[tuple[str, int]], int, int, list[str]
                 notes.append(f"{day}: no observed F10.7, used {f107:g} sfu")
             grids[key] = iono.ne_grid(day, (h0 - 20.0, h0, h0 + 20.0), f107, cache_dir=task.cache_dir)
         truth = simulate_truth(
-            ho, seed=task.seed, precursors=task.precursors, precursor_model=task.precursor_model,
+            ho,
+            seed=task.seed,
+            precursors=task.precursors,
+            precursor_model=task.precursor_model,
             grid=grids[key],
         )
         day_dir = Path(task.out_dir) / ho.satellite / str(day).replace("-", os.sep)
@@ -543,9 +580,7 @@ def generate_archive(
 
     model = precursor_model or PrecursorModel()
     imodel = instrument_model or dist.InstrumentModel()
-    eligible = select_events(
-        catalog, t0, t1 + np.timedelta64(int(PRECURSOR_LOOKAHEAD_DAYS * 86400), "s")
-    )
+    eligible = select_events(catalog, t0, t1 + np.timedelta64(int(PRECURSOR_LOOKAHEAD_DAYS * 86400), "s"))
     precursors = draw_precursors(eligible, seed=seed, difficulty=difficulty, model=model)
     report.n_events = len(precursors)
     report.n_events_with_precursor = sum(p.injected for p in precursors)
@@ -558,7 +593,17 @@ def generate_archive(
         rel = tuple(p for p in injected if p.time > a and p.window_start < b)
         tasks.append(
             _DayTask(
-                satellite, a, b, products, str(out_dir), region, targets, rel, int(seed), model, imodel,
+                satellite,
+                a,
+                b,
+                products,
+                str(out_dir),
+                region,
+                targets,
+                rel,
+                int(seed),
+                model,
+                imodel,
                 str(cache_dir),
             )
         )

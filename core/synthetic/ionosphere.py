@@ -157,8 +157,16 @@ def _run_pyiri(day: np.datetime64, alts: tuple[float, ...], f107: float) -> np.n
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = ml.IRI_density_1day(
-            d.year, d.month, d.day, GRID_UT, lo.ravel(), la.ravel(), np.asarray(alts, dtype=float),
-            float(f107), PyIRI.coeff_dir, 0,
+            d.year,
+            d.month,
+            d.day,
+            GRID_UT,
+            lo.ravel(),
+            la.ravel(),
+            np.asarray(alts, dtype=float),
+            float(f107),
+            PyIRI.coeff_dir,
+            0,
         )
     edp = np.asarray(out[-1], dtype=np.float64)  # (n_ut, n_alt, n_points), m^-3
     edp = edp.reshape(GRID_UT.size, len(alts), GRID_LAT.size, GRID_LON.size)
@@ -355,8 +363,10 @@ def dip_latitude(times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.nd
     fx = x - np.floor(x)
     jx = (ix + 1) % _DIP_LON.size
     return (
-        (1 - fy) * (1 - fx) * g[iy, ix] + (1 - fy) * fx * g[iy, jx]
-        + fy * (1 - fx) * g[iy + 1, ix] + fy * fx * g[iy + 1, jx]
+        (1 - fy) * (1 - fx) * g[iy, ix]
+        + (1 - fy) * fx * g[iy, jx]
+        + fy * (1 - fx) * g[iy + 1, ix]
+        + fy * fx * g[iy + 1, jx]
     )
 
 

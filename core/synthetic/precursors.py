@@ -80,8 +80,21 @@ __all__ = [
 
 GROUND_TRUTH_NAME = "ground_truth.csv"
 GROUND_TRUTH_COLUMNS: tuple[str, ...] = (
-    "event_id", "time", "lat", "lon", "mag", "depth_km", "radius_km", "satellite", "injected",
-    "amplitude", "sign", "lead_days", "n_passes_affected", "seed", "difficulty",
+    "event_id",
+    "time",
+    "lat",
+    "lon",
+    "mag",
+    "depth_km",
+    "radius_km",
+    "satellite",
+    "injected",
+    "amplitude",
+    "sign",
+    "lead_days",
+    "n_passes_affected",
+    "seed",
+    "difficulty",
 )
 _EARTH_RADIUS_KM = 6371.0088
 _KM_PER_DEG = np.pi * _EARTH_RADIUS_KM / 180.0
@@ -262,7 +275,7 @@ def precursor_perturbation(
         if not pass_hits(p, ho, times, lat, lon):
             continue
         rng = np.random.default_rng(
-            np.random.SeedSequence([int(seed), 0x4a495454, _crc(p.event_id), ho.orbit, HALF_CODES[ho.half]])
+            np.random.SeedSequence([int(seed), 0x4A495454, _crc(p.event_id), ho.orbit, HALF_CODES[ho.half]])
         )
         m = rng.uniform(1.0 - model.pass_jitter, 1.0 + model.pass_jitter)
         if ho.half == "day":

@@ -24,8 +24,9 @@ def _rel(files: list[Path], root: Path) -> list[str]:
 
 
 def test_layout_names_and_report(tmp_path: Path, pyiri_cache: Path) -> None:
-    rep = generate_archive("CSES-01", *SPAN, tmp_path, seed=0, catalog=empty_catalog(), progress=False,
-                           cache_dir=pyiri_cache)
+    rep = generate_archive(
+        "CSES-01", *SPAN, tmp_path, seed=0, catalog=empty_catalog(), progress=False, cache_dir=pyiri_cache
+    )
     assert rep.n_half_orbits == len(list(half_orbits("CSES-01", *SPAN))) == 5
     assert rep.n_files + rep.n_missing == 10
     assert rep.bytes == sum(f.stat().st_size for f in rep.files) > 0
@@ -57,8 +58,19 @@ def test_events_and_region_subsets_are_byte_identical_to_full_run(tmp_path: Path
     i = int(np.argmin(np.abs(tr.lat - 10.0)))
     t0 = pd.Timestamp(ho.t_start) + pd.Timedelta(hours=20)
     cat = make_catalog(
-        [{"event_id": "demo1", "time": t0, "lat": float(tr.lat[i]), "lon": float(tr.lon[i]),
-          "depth_km": 15.0, "mag": 6.0, "mag_type": "mww", "place": "", "type": "earthquake"}]
+        [
+            {
+                "event_id": "demo1",
+                "time": t0,
+                "lat": float(tr.lat[i]),
+                "lon": float(tr.lon[i]),
+                "depth_km": 15.0,
+                "mag": 6.0,
+                "mag_type": "mww",
+                "place": "",
+                "type": "earthquake",
+            }
+        ]
     )
     model = PrecursorModel(p_min=1.0, p_max=1.0)  # the event carries a precursor in every run
     span = ("2020-03-10T12:00", "2020-03-11T12:00")
@@ -100,8 +112,16 @@ def test_readers_round_trip_the_truth(tmp_path: Path, pyiri_cache: Path) -> None
 
 
 def test_demeter_archive(tmp_path: Path, pyiri_cache: Path) -> None:
-    rep = generate_archive("DEMETER", "2008-03-01T00:00", "2008-03-01T02:00", tmp_path, seed=0,
-                           catalog=empty_catalog(), progress=False, cache_dir=pyiri_cache)
+    rep = generate_archive(
+        "DEMETER",
+        "2008-03-01T00:00",
+        "2008-03-01T02:00",
+        tmp_path,
+        seed=0,
+        catalog=empty_catalog(),
+        progress=False,
+        cache_dir=pyiri_cache,
+    )
     names = sorted(f.name for f in rep.files)
     assert names and all(n.startswith(("DMT_N1_1144_", "DMT_N1_1140_")) for n in names)
     isl = read_pass(next(f for f in rep.files if "_1144_" in f.name))
@@ -116,8 +136,9 @@ def test_demeter_archive(tmp_path: Path, pyiri_cache: Path) -> None:
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no product"):
-        generate_archive("CSES-01", *SPAN, tmp_path, products=["HPM_5"], catalog=empty_catalog(),
-                         progress=False)
+        generate_archive(
+            "CSES-01", *SPAN, tmp_path, products=["HPM_5"], catalog=empty_catalog(), progress=False
+        )
     with pytest.raises(ValueError, match="difficulty"):
         generate_archive("CSES-01", *SPAN, tmp_path, difficulty=0, catalog=empty_catalog(), progress=False)
     with pytest.raises(ValueError, match="after start"):
@@ -130,9 +151,17 @@ def test_outside_observed_space_weather_falls_back_with_warnings(tmp_path: Path,
     last = max(spaceweather.coverage()[k][1] for k in ("f107", "kp"))
     day = (last + pd.Timedelta(days=10)).normalize()
     with pytest.warns(UserWarning, match="no observed"):
-        rep = generate_archive("CSES-01", day, day + pd.Timedelta(hours=1), tmp_path, seed=0,
-                               products=["LAP_1"], catalog=empty_catalog(), progress=False,
-                               cache_dir=pyiri_cache)
+        rep = generate_archive(
+            "CSES-01",
+            day,
+            day + pd.Timedelta(hours=1),
+            tmp_path,
+            seed=0,
+            products=["LAP_1"],
+            catalog=empty_catalog(),
+            progress=False,
+            cache_dir=pyiri_cache,
+        )
     assert rep.n_half_orbits >= 1
     assert any("F10.7" in w for w in rep.warnings) and any("Kp" in w for w in rep.warnings)
 

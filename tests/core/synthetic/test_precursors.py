@@ -38,13 +38,21 @@ def _events(n: int = 200) -> pd.DataFrame:
         {
             "event_id": f"ev{i:04d}",
             "time": pd.Timestamp("2020-01-01", tz="UTC") + pd.Timedelta(hours=int(h)),
-            "lat": float(la), "lon": float(lo), "depth_km": 10.0, "mag": float(m),
-            "mag_type": "mww", "place": "", "type": "earthquake",
+            "lat": float(la),
+            "lon": float(lo),
+            "depth_km": 10.0,
+            "mag": float(m),
+            "mag_type": "mww",
+            "place": "",
+            "type": "earthquake",
         }
         for i, (h, la, lo, m) in enumerate(
             zip(
-                rng.integers(0, 24 * 300, n), rng.uniform(-60, 60, n), rng.uniform(-180, 180, n),
-                rng.uniform(5.0, 7.5, n), strict=True,
+                rng.integers(0, 24 * 300, n),
+                rng.uniform(-60, 60, n),
+                rng.uniform(-180, 180, n),
+                rng.uniform(5.0, 7.5, n),
+                strict=True,
             )
         )
     ]
@@ -74,16 +82,61 @@ def test_draws_are_per_event_and_scaled_by_difficulty() -> None:
 
 def test_select_events_applies_the_protocol_filters() -> None:
     rows = [
-        {"event_id": "a", "time": "2020-01-02", "lat": 0, "lon": 0, "depth_km": 10, "mag": 5.5,
-         "mag_type": "mw", "place": "", "type": "earthquake"},
-        {"event_id": "deep", "time": "2020-01-02", "lat": 0, "lon": 0, "depth_km": 100, "mag": 6,
-         "mag_type": "mw", "place": "", "type": "earthquake"},
-        {"event_id": "small", "time": "2020-01-02", "lat": 0, "lon": 0, "depth_km": 10, "mag": 4.9,
-         "mag_type": "mw", "place": "", "type": "earthquake"},
-        {"event_id": "blast", "time": "2020-01-02", "lat": 0, "lon": 0, "depth_km": 0, "mag": 5.1,
-         "mag_type": "mw", "place": "", "type": "explosion"},
-        {"event_id": "late", "time": "2020-03-02", "lat": 0, "lon": 0, "depth_km": 10, "mag": 5.5,
-         "mag_type": "mw", "place": "", "type": "earthquake"},
+        {
+            "event_id": "a",
+            "time": "2020-01-02",
+            "lat": 0,
+            "lon": 0,
+            "depth_km": 10,
+            "mag": 5.5,
+            "mag_type": "mw",
+            "place": "",
+            "type": "earthquake",
+        },
+        {
+            "event_id": "deep",
+            "time": "2020-01-02",
+            "lat": 0,
+            "lon": 0,
+            "depth_km": 100,
+            "mag": 6,
+            "mag_type": "mw",
+            "place": "",
+            "type": "earthquake",
+        },
+        {
+            "event_id": "small",
+            "time": "2020-01-02",
+            "lat": 0,
+            "lon": 0,
+            "depth_km": 10,
+            "mag": 4.9,
+            "mag_type": "mw",
+            "place": "",
+            "type": "earthquake",
+        },
+        {
+            "event_id": "blast",
+            "time": "2020-01-02",
+            "lat": 0,
+            "lon": 0,
+            "depth_km": 0,
+            "mag": 5.1,
+            "mag_type": "mw",
+            "place": "",
+            "type": "explosion",
+        },
+        {
+            "event_id": "late",
+            "time": "2020-03-02",
+            "lat": 0,
+            "lon": 0,
+            "depth_km": 10,
+            "mag": 5.5,
+            "mag_type": "mw",
+            "place": "",
+            "type": "earthquake",
+        },
     ]
     ev = select_events(make_catalog(rows), "2020-01-01", "2020-02-01")
     assert list(ev["event_id"]) == ["a"]
@@ -103,13 +156,31 @@ def test_injection_only_before_origin_and_within_radius(tmp_path: Path, pyiri_ca
     mag = 6.5
     radius = 10 ** (0.43 * mag)
     cat = make_catalog(
-        [{"event_id": "synthq1", "time": t0, "lat": lat, "lon": lon, "depth_km": 10.0, "mag": mag,
-          "mag_type": "mww", "place": "test", "type": "earthquake"}]
+        [
+            {
+                "event_id": "synthq1",
+                "time": t0,
+                "lat": lat,
+                "lon": lon,
+                "depth_km": 10.0,
+                "mag": mag,
+                "mag_type": "mww",
+                "place": "test",
+                "type": "earthquake",
+            }
+        ]
     )
     span = (t0 - pd.Timedelta(days=3.5), t0 + pd.Timedelta(days=1))
     region = (lon - 8, lat - 6, lon + 8, lat + 6)
-    kw = dict(products=["LAP_1"], region=region, seed=3, progress=False, cache_dir=pyiri_cache,
-              precursor_model=FORCED, instrument_model=NO_OFF)
+    kw = dict(
+        products=["LAP_1"],
+        region=region,
+        seed=3,
+        progress=False,
+        cache_dir=pyiri_cache,
+        precursor_model=FORCED,
+        instrument_model=NO_OFF,
+    )
     with_eq = generate_archive("CSES-01", *span, tmp_path / "a", catalog=cat, **kw)
     without = generate_archive("CSES-01", *span, tmp_path / "b", catalog=empty_catalog(), **kw)
     assert with_eq.n_files == without.n_files > 4
