@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +16,7 @@ from core import catalog as catalog_mod
 from core.config import default_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-console = Console()
+console = Console(width=shutil.get_terminal_size((140, 40)).columns)
 
 
 @app.callback()
