@@ -57,11 +57,10 @@ def catalog_command(
 ) -> None:
     """Filter and summarise an earthquake catalog: counts per satellite era, coverage gaps, dropped rows."""
     try:
-        cat = (
-            catalog_mod.load_catalog(source)
-            if source
-            else catalog_mod.load_default_catalog(default_settings())
-        )
+        with warnings.catch_warnings():  # the load report is printed below instead
+            warnings.simplefilter("ignore", catalog_mod.CatalogWarning)
+            loaded = catalog_mod.load_catalog(source) if source else None
+        cat = loaded if loaded is not None else catalog_mod.load_default_catalog(default_settings())
         box = tuple(float(v) for v in bbox.split(",")) if bbox else None
         if box is not None and len(box) != 4:
             fail(f"--bbox needs four numbers lon_min,lat_min,lon_max,lat_max, got {bbox!r}")
