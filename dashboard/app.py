@@ -17,7 +17,7 @@ from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
 from dashboard.pages import event_view, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
-from dashboard.state import parse_map_query
+from dashboard.state import parse_event_query, parse_map_query
 
 ASSETS_DIR: Path = Path(__file__).resolve().parents[1] / "assets"
 
@@ -67,10 +67,12 @@ def create_app(settings: Settings | None = None) -> Dash:
             state, problems = parse_map_query(search)
             return map_explorer.layout(state, problems, settings)
         if name == "event":
-            return event_view.layout(params["event_id"], settings)
+            state, problems = parse_event_query(search)
+            return event_view.layout(params["event_id"], state, problems, settings)
         return message(f"No page at {pathname!r}. Go back to the map.", "error", id="not-found")
 
     map_explorer.register_callbacks(app, settings)
+    event_view.register_callbacks(app, settings)
     return app
 
 

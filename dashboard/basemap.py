@@ -54,14 +54,32 @@ def _split_line(coords: np.ndarray) -> list[list[list[float]]]:
     return [part.tolist() for part in np.split(coords, cuts) if len(part) > 1]
 
 
+def _polygon_coords(geom: shapely.Geometry) -> list[list[list[list[float]]]]:
+    """Coordinates of the polygons inside ``geom`` (lines and points left by make_valid are dropped)."""
+    parts = shapely.get_parts(geom)
+    while any(p.geom_type in ("MultiPolygon", "GeometryCollection") for p in parts):
+        parts = shapely.get_parts(parts)
+    return [
+        [np.round(np.asarray(r.coords), 4).tolist() for r in (part.exterior, *part.interiors)]
+        for part in parts
+        if isinstance(part, shapely.Polygon) and part.area > 0
+    ]
+
+
 def _antimeridian_safe_polygons(rings: list[np.ndarray]) -> list[list[list[list[float]]]]:
     """Polygon rings → polygons whose edges never jump across ±180 (MapLibre fills them correctly).
 
     A ring that crosses the antimeridian is unwrapped to continuous longitudes; one that winds around a
     pole (Antarctica) is closed along that pole; the result is cut at ±180 and shifted back.
     """
+    rings = [r for r in rings if len(r) >= 4]  # a ring needs 4 points (closed triangle)
+    if not rings:
+        return []
     if not any(np.any(np.abs(np.diff(r[:, 0])) > 180.0) for r in rings):
-        return [[r.tolist() for r in rings]]
+        poly = shapely.Polygon(rings[0], rings[1:])
+        if poly.is_valid:
+            return [[r.tolist() for r in rings]]
+        return _polygon_coords(shapely.make_valid(poly))
     unwrapped = []
     for ring in rings:
         lon = np.unwrap(ring[:, 0], period=360.0)
@@ -85,11 +103,7 @@ def _antimeridian_safe_polygons(rings: list[np.ndarray]) -> list[list[list[list[
             ]
         )
     )
-    return [
-        [np.round(np.asarray(r.coords), 4).tolist() for r in (part.exterior, *part.interiors)]
-        for part in getattr(merged, "geoms", [merged])
-        if isinstance(part, shapely.Polygon) and part.area > 0
-    ]
+    return _polygon_coords(merged)
 
 
 def _feature_geometry(geom: dict[str, Any], arcs: list[np.ndarray], as_lines: bool) -> dict[str, Any] | None:

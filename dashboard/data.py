@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
+from core.archive import INDEX_NAME, load_index, passes_near_event
 from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, satellite_era
 from core.config import Settings
-from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, MapState
+from core.geo import dobrovolsky_radius_km, geodesic_circle
+from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, EventState, MapState
 
 
 @lru_cache(maxsize=4)
@@ -51,3 +55,51 @@ def gap_notice(state: MapState) -> str | None:
         return None
     spans = "; ".join(f"{a:%Y-%m-%d} … {b:%Y-%m-%d}" for a, b in gaps)
     return f"No earthquake catalog covers {spans}: no events are shown there (not an absence of earthquakes)."
+
+
+def archive_root(settings: Settings) -> Path:
+    """Folder of the pass archive the dashboard reads (``<work_dir>/archive``)."""
+    return settings.work_dir / "archive"
+
+
+@lru_cache(maxsize=2)
+def _index_at(path: str, mtime_ns: int) -> gpd.GeoDataFrame:
+    del mtime_ns  # part of the cache key only: a re-scanned index is read again
+    return load_index(path)
+
+
+def pass_index(settings: Settings) -> gpd.GeoDataFrame | None:
+    """The archive's pass index, re-read when the file changes; None when there is no archive yet."""
+    path = archive_root(settings) / INDEX_NAME
+    try:
+        return _index_at(str(path), path.stat().st_mtime_ns)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def window_radius_km(event: dict[str, Any], state: EventState) -> float:
+    """Circle radius (km) of the event view's settings: Dobrovolsky 10^(0.43·M) or the fixed radius."""
+    return float(dobrovolsky_radius_km(event["mag"])) if state.rule == "dobrovolsky" else state.radius_km
+
+
+def event_passes(settings: Settings, event: dict[str, Any], state: EventState) -> pd.DataFrame | None:
+    """Passes crossing the event's circle in the ``days`` before it (one row per half-orbit; the first
+    product's track), with ``hours_before`` and the ``in_circle`` part of the track. None: no archive."""
+    index = pass_index(settings)
+    if index is None:
+        return None
+    radius = window_radius_km(event, state)
+    hits = passes_near_event(
+        index,
+        event,
+        days_before=state.days,
+        radius_km=radius,
+        satellite=state.satellite,
+        half=None if state.half == "both" else state.half,
+    )
+    hits = hits.drop_duplicates(["satellite", "orbit", "half"]).copy()
+    origin = pd.Timestamp(event["time"])
+    hits["hours_before"] = (origin - hits["start"]).dt.total_seconds() / 3600.0
+    circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
+    hits["in_circle"] = [track.intersection(circle) for track in hits.geometry]
+    return hits

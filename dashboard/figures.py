@@ -177,3 +177,170 @@ def event_region_figure(event: Mapping[str, Any], *, basemap_url: str = "/basema
         uirevision=f"event-{event['event_id']}",
     )
     return fig
+
+
+def _hours_colors(hours: np.ndarray, max_hours: float) -> list[str]:
+    """Viridis colours for hours before the shock (dark = long before, yellow = just before)."""
+    from plotly.colors import sample_colorscale
+
+    frac = 1.0 - np.clip(np.asarray(hours, float) / max(max_hours, 1e-9), 0.0, 1.0)
+    return sample_colorscale("Viridis", list(frac))
+
+
+def _line_coords(geom: Any) -> tuple[list[float | None], list[float | None]]:
+    """Lon/lat lists of a (Multi)LineString with ``None`` between parts (plotly's line breaks)."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    if geom is None or geom.is_empty:
+        return lons, lats
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type not in ("LineString", "LinearRing"):
+            continue
+        xy = np.asarray(part.coords)
+        lons += [*xy[:, 0].tolist(), None]
+        lats += [*xy[:, 1].tolist(), None]
+    return lons, lats
+
+
+def event_tracks_figure(
+    event: Mapping[str, Any],
+    passes: pd.DataFrame,
+    *,
+    radius_km: float,
+    days_before: float,
+    basemap_url: str = "/basemap/50m",
+) -> go.Figure:
+    """Regional map: epicentre, geodesic circle of ``radius_km`` and the passes of the time window.
+
+    ``passes`` are pass-index rows (``geometry`` ground track, ``start``, ``orbit``, ``half``) with
+    ``hours_before`` and ``in_circle`` (the part of the track inside the circle) added. Colour = hours
+    before the shock; night passes are solid lines, day passes carry dots; in-circle parts are thick.
+    """
+    traces: list[go.Scattermap] = []
+    colors = _hours_colors(passes["hours_before"].to_numpy(), days_before * 24.0) if len(passes) else []
+    for color, row in zip(colors, passes.itertuples(), strict=True):
+        label = (
+            f"orbit {row.orbit} {row.half} · {row.start:%Y-%m-%d %H:%M} UTC · {row.hours_before:.1f} h before"
+        )
+        lons, lats = _line_coords(row.geometry)
+        mode = "lines" if row.half == "night" else "lines+markers"
+        traces.append(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode=mode,
+                line={"color": color, "width": 1.5},
+                marker={"size": 4, "color": color},
+                opacity=0.55,
+                name=label,
+                legendgroup=row.half,
+                showlegend=False,
+                hovertemplate=f"{label}<extra></extra>",
+            )
+        )
+        lons, lats = _line_coords(row.in_circle)
+        traces.append(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                line={"color": color, "width": 5},
+                name=label,
+                showlegend=False,
+                hovertemplate=f"<b>in circle</b> {label}<extra></extra>",
+            )
+        )
+    lats, lons = circle_lonlat(event["lat"], event["lon"], radius_km, n=181, unwrap=True)
+    ring = go.Scattermap(
+        lat=list(lats),
+        lon=list(lons),
+        mode="lines",
+        fill="toself",
+        line={"color": SELECTION_COLOR, "width": 2},
+        fillcolor="rgba(204,121,167,0.10)",
+        hoverinfo="skip",
+        name=f"circle R = {radius_km:,.0f} km",
+        showlegend=False,
+    )
+    star = go.Scattermap(
+        lat=[event["lat"]],
+        lon=[event["lon"]],
+        mode="markers",
+        marker={"size": 16, "color": SELECTION_COLOR},
+        name="epicentre",
+        hovertemplate=f"epicentre M{event['mag']:.1f}<extra></extra>",
+        showlegend=False,
+    )
+    hours_bar = go.Scattermap(  # an invisible trace that carries the colour bar
+        lat=[None],
+        lon=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker={
+            "color": [0.0],
+            "cmin": 0.0,
+            "cmax": days_before * 24.0,
+            "colorscale": "Viridis",
+            "reversescale": True,
+            "showscale": True,
+            "colorbar": {"title": {"text": "hours before"}, "thickness": 12, "len": 0.6},
+        },
+    )
+    fig = go.Figure([ring, *traces, star, hours_bar])
+    fig.update_layout(
+        map={
+            "style": "white-bg",
+            "center": {"lat": event["lat"], "lon": event["lon"]},
+            "zoom": zoom_for_radius(radius_km),
+            "layers": basemap_layers(basemap_url),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        uirevision=f"event-{event['event_id']}",
+    )
+    return fig
+
+
+def space_weather_figure(
+    table: pd.DataFrame, origin: Any, *, kp_max: float = 3.0, dst_min: float = -30.0
+) -> go.Figure:
+    """Kp (3-hourly bars, red above ``kp_max``) and the Dst-like ring-current index (nT) around an event."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.5, 0.5])
+    colors = np.where(table["kp"] > kp_max, "#D55E00", "#0072B2")
+    fig.add_bar(
+        x=table["time"],
+        y=table["kp"],
+        marker_color=list(colors),
+        name="Kp",
+        row=1,
+        col=1,
+        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>Kp %{y:.1f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=table["time"],
+        y=table["dst_like"],
+        mode="lines",
+        line={"color": "#009E73"},
+        name="Dst-like (nT)",
+        row=2,
+        col=1,
+        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.0f} nT<extra></extra>",
+    )
+    fig.add_hline(y=kp_max, line={"dash": "dot", "color": "#D55E00"}, row=1, col=1)
+    fig.add_hline(y=dst_min, line={"dash": "dot", "color": "#D55E00"}, row=2, col=1)
+    origin_ts = pd.Timestamp(origin)
+    origin_ts = origin_ts.tz_convert(None) if origin_ts.tzinfo else origin_ts
+    for row in (1, 2):
+        fig.add_vline(x=origin_ts, line={"color": SELECTION_COLOR, "width": 2}, row=row, col=1)
+    fig.update_yaxes(title_text="Kp", range=[0, 9], row=1, col=1)
+    fig.update_yaxes(title_text="Dst-like, nT", row=2, col=1)
+    fig.update_layout(
+        margin={"l": 50, "r": 10, "t": 10, "b": 30},
+        showlegend=False,
+        height=260,
+        plot_bgcolor="white",
+        bargap=0.05,
+    )
+    return fig

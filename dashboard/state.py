@@ -112,3 +112,68 @@ def map_query(state: MapState) -> str:
         if value not in (None, "") and value != default[f.name]:
             pairs[_QUERY_KEYS[f.name]] = f"{value:g}" if isinstance(value, float) else value
     return f"?{urlencode(pairs)}" if pairs else ""
+
+
+SATELLITE_CHOICES: tuple[str, ...] = ("CSES-01", "DEMETER")
+HALF_CHOICES: tuple[str, ...] = ("night", "day", "both")
+RADIUS_RULES: tuple[str, ...] = ("dobrovolsky", "km")
+DAYS_RANGE: tuple[float, float] = (1.0, 30.0)
+RADIUS_KM_RANGE: tuple[float, float] = (10.0, 5000.0)
+L_CHOICES: tuple[int, ...] = (10, 20, 30, 40)
+
+
+@dataclass(frozen=True)
+class EventState:
+    """Window settings of the event view (DESIGN §4 defaults): satellite, half-orbit, circle rule and
+    radius (km, for the ``km`` rule), days before the origin time, sequence length L (observations)."""
+
+    satellite: str = "CSES-01"
+    half: str = "night"
+    rule: str = "dobrovolsky"
+    radius_km: float = 500.0
+    days: float = 5.0
+    L: int = 20
+
+
+def _choice_of(choices: tuple) -> object:
+    def parse(value: str) -> object:
+        for choice in choices:
+            if value == str(choice):
+                return choice
+        raise ValueError(f"not one of {', '.join(map(str, choices))}")
+
+    return parse
+
+
+_EVENT_PARSERS = {
+    "satellite": _choice_of(SATELLITE_CHOICES),
+    "half": _choice_of(HALF_CHOICES),
+    "rule": _choice_of(RADIUS_RULES),
+    "radius_km": lambda v: _in_range(v, *RADIUS_KM_RANGE),
+    "days": lambda v: _in_range(v, *DAYS_RANGE),
+    "L": _choice_of(L_CHOICES),
+}
+
+
+def parse_event_query(search: str | None) -> tuple[EventState, list[str]]:
+    """Parse the event view's query (``?half=day&days=3&L=30``); bad values keep defaults, with messages."""
+    raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    values, problems = {}, []
+    for name, parse in _EVENT_PARSERS.items():
+        if name in raw:
+            try:
+                values[name] = parse(raw[name])
+            except (ValueError, TypeError) as exc:
+                problems.append(f"URL parameter {name}={raw[name]!r} ignored ({exc}).")
+    return replace(EventState(), **values), problems
+
+
+def event_query(state: EventState) -> str:
+    """The query string (with ``?``, or empty) holding the non-default values of ``state``."""
+    default = asdict(EventState())
+    pairs = {
+        f.name: (f"{v:g}" if isinstance(v, float) else v)
+        for f in fields(EventState)
+        if (v := getattr(state, f.name)) != default[f.name]
+    }
+    return f"?{urlencode(pairs)}" if pairs else ""

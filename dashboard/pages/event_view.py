@@ -1,20 +1,82 @@
-"""Event view (``/event/<id>``): the earthquake's facts and a regional map of its Dobrovolsky circle.
+"""Event view (``/event/<id>``): facts, the circle with the satellite passes before the shock, space weather.
 
-Satellite tracks, feature sequences and model scores join this page when the archive and models exist.
+Window settings (satellite, half-orbit, circle rule, days before, L) live in the URL query.
 """
 
 from __future__ import annotations
 
-from dash import dcc, html
+from typing import Any
+
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from core.config import Settings
-from dashboard.components.event_card import event_card
-from dashboard.data import find_event
-from dashboard.figures import event_region_figure
+from core.spaceweather import SpaceWeatherCoverageError, index_table
+from dashboard.components.event_card import event_card, message
+from dashboard.data import event_passes, find_event, window_radius_km
+from dashboard.figures import event_tracks_figure, space_weather_figure
 from dashboard.pages.map_explorer import GRAPH_CONFIG
+from dashboard.state import (
+    DAYS_RANGE,
+    HALF_CHOICES,
+    L_CHOICES,
+    RADIUS_KM_RANGE,
+    RADIUS_RULES,
+    SATELLITE_CHOICES,
+    EventState,
+    event_query,
+)
+
+_RULE_LABELS = {"dobrovolsky": "Dobrovolsky 10^(0.43·M) km", "km": "fixed radius (km)"}
 
 
-def layout(event_id: str, settings: Settings) -> html.Div:
+def _settings_bar(state: EventState) -> html.Div:
+    def radio(id_: str, options: tuple, value: Any, labels: dict | None = None) -> dcc.RadioItems:
+        opts = [{"label": (labels or {}).get(o, str(o)), "value": o} for o in options]
+        return dcc.RadioItems(id=id_, options=opts, value=value, inline=True, className="radio")
+
+    return html.Div(
+        [
+            html.Div([html.Label("Satellite"), radio("ev-satellite", SATELLITE_CHOICES, state.satellite)]),
+            html.Div([html.Label("Half-orbit"), radio("ev-half", HALF_CHOICES, state.half)]),
+            html.Div(
+                [
+                    html.Label("Circle"),
+                    radio("ev-rule", RADIUS_RULES, state.rule, _RULE_LABELS),
+                    dcc.Input(
+                        id="ev-radius",
+                        type="number",
+                        value=state.radius_km,
+                        min=RADIUS_KM_RANGE[0],
+                        max=RADIUS_KM_RANGE[1],
+                        step=10,
+                        debounce=True,
+                        className="num-input",
+                    ),
+                ]
+            ),
+            html.Div(
+                [
+                    html.Label("Days before", htmlFor="ev-days"),
+                    dcc.Input(
+                        id="ev-days",
+                        type="number",
+                        value=state.days,
+                        min=DAYS_RANGE[0],
+                        max=DAYS_RANGE[1],
+                        step=0.5,
+                        debounce=True,
+                        className="num-input",
+                    ),
+                ]
+            ),
+            html.Div([html.Label("Sequence length L"), radio("ev-L", L_CHOICES, state.L)]),
+        ],
+        className="settings-bar",
+    )
+
+
+def layout(event_id: str, state: EventState, problems: list[str], settings: Settings) -> html.Div:
     """The page of ``event_id``; an unknown id gives a clear message and a way back."""
     event = find_event(settings, event_id)
     back = dcc.Link("← Back to the map", href=f"/?event={event_id}" if event else "/", className="back")
@@ -23,18 +85,123 @@ def layout(event_id: str, settings: Settings) -> html.Div:
     return html.Div(
         [
             back,
+            html.Div([message(p, "warning") for p in problems], id="url-messages"),
+            _settings_bar(state),
             html.Div(
                 [
                     html.Aside(event_card(event, event_id, link=False), className="details"),
-                    dcc.Graph(
-                        id="event-map",
-                        figure=event_region_figure(event),
-                        config=GRAPH_CONFIG,
-                        className="map-graph",
-                        style={"height": "72vh"},
+                    dcc.Loading(
+                        dcc.Graph(
+                            id="event-map",
+                            config=GRAPH_CONFIG,
+                            className="map-graph",
+                            style={"height": "62vh"},
+                        ),
+                        type="dot",
+                        delay_show=300,
+                        parent_className="map-cell",
                     ),
                 ],
                 className="event-layout",
             ),
+            html.Section([html.H3("Passes in the window"), html.Div(id="passes-summary")], className="panel"),
+            html.Section(
+                [
+                    html.H3("Space weather"),
+                    html.Div(id="sw-notice"),
+                    dcc.Graph(id="sw-graph", config={"displaylogo": False}, style={"height": "260px"}),
+                ],
+                className="panel",
+            ),
+            dcc.Store(id="event-id", data=event_id),
         ]
     )
+
+
+def _passes_table(passes: pd.DataFrame) -> html.Table:
+    header = html.Tr(
+        [html.Th(c) for c in ("orbit", "half", "start (UTC)", "hours before", "in-circle track")]
+    )
+    rows = []
+    for p in passes.sort_values("start").itertuples():
+        km = p.in_circle.length * 111.2 if p.in_circle is not None and not p.in_circle.is_empty else 0.0
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(p.orbit)),
+                    html.Td(p.half),
+                    html.Td(f"{p.start:%Y-%m-%d %H:%M:%S}"),
+                    html.Td(f"{p.hours_before:.1f}"),
+                    html.Td(f"≈ {km:,.0f} km"),
+                ]
+            )
+        )
+    return html.Table([html.Thead(header), html.Tbody(rows)], className="table", id="passes-table")
+
+
+def register_callbacks(app: Dash, settings: Settings) -> None:
+    """Recompute the circle, passes and space weather when a window setting changes."""
+
+    @app.callback(
+        Output("event-map", "figure"),
+        Output("passes-summary", "children"),
+        Output("sw-graph", "figure"),
+        Output("sw-notice", "children"),
+        Output("url", "search", allow_duplicate=True),
+        Input("ev-satellite", "value"),
+        Input("ev-half", "value"),
+        Input("ev-rule", "value"),
+        Input("ev-radius", "value"),
+        Input("ev-days", "value"),
+        Input("ev-L", "value"),
+        State("event-id", "data"),
+        State("url", "search"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def update_event(satellite, half, rule, radius, days, L, event_id, search):
+        state = EventState(
+            satellite=satellite,
+            half=half,
+            rule=rule,
+            radius_km=float(min(max(radius or 500.0, RADIUS_KM_RANGE[0]), RADIUS_KM_RANGE[1])),
+            days=float(min(max(days or 5.0, DAYS_RANGE[0]), DAYS_RANGE[1])),
+            L=int(L),
+        )
+        event = find_event(settings, event_id)
+        radius_km = window_radius_km(event, state)
+        passes = event_passes(settings, event, state)
+        if passes is None:
+            summary = message(
+                "No pass archive yet: `make run` generates the demo archive, or "
+                "`python -m core generate` + `python -m core index` build one.",
+                "warning",
+                id="no-archive",
+            )
+            passes = pd.DataFrame(columns=["orbit", "half", "start", "hours_before", "geometry", "in_circle"])
+        elif passes.empty:
+            summary = message(
+                f"No {state.satellite} {state.half if state.half != 'both' else ''} pass crosses the circle "
+                f"(R = {radius_km:,.0f} km) in the {state.days:g} days before this event.",
+                "info",
+                id="no-passes",
+            )
+        else:
+            summary = html.Div(
+                [
+                    html.P(
+                        f"{len(passes)} passes cross the circle (R = {radius_km:,.0f} km) "
+                        f"in the {state.days:g} days before the shock.",
+                        id="passes-count",
+                    ),
+                    _passes_table(passes),
+                ]
+            )
+        fig = event_tracks_figure(event, passes, radius_km=radius_km, days_before=state.days)
+        origin = pd.Timestamp(event["time"])
+        try:
+            table = index_table(origin - pd.Timedelta(days=state.days + 1), origin + pd.Timedelta(days=1))
+            sw_fig, sw_notice = space_weather_figure(table, origin), None
+        except SpaceWeatherCoverageError as exc:
+            sw_fig, sw_notice = {}, message(f"Space-weather indices do not cover this window: {exc}", "info")
+        query = event_query(state)
+        return fig, summary, sw_fig, sw_notice, query if query != (search or "") else no_update

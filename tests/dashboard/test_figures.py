@@ -94,3 +94,10 @@ def test_basemap_rejects_unknown_layers() -> None:
         basemap_geojson_bytes("10m", "land")
     with pytest.raises(BasemapError, match="no object"):
         topojson_to_geojson({"objects": {}, "arcs": []}, "land")
+
+
+def test_detailed_basemap_keeps_every_continent() -> None:
+    land = json.loads(basemap_geojson_bytes("50m", "land"))
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in land["features"]]
+    for lon, lat in ((-90.0, 40.0), (135.0, -25.0), (20.0, 0.0), (100.0, 60.0), (-60.0, -10.0)):
+        assert any(s.contains(shapely.Point(lon, lat)) for s in shapes), (lon, lat)

@@ -46,3 +46,13 @@ def test_routes() -> None:
     assert resolve("/event/us1000778i") == ("event", {"event_id": "us1000778i"})
     assert resolve(event_path("a/b c")) == ("event", {"event_id": "a/b c"})
     assert resolve("/nope/nothing") == ("not_found", {})
+
+
+def test_event_state_round_trip_and_bad_values() -> None:
+    from dashboard.state import EventState, event_query, parse_event_query
+
+    state = EventState(satellite="DEMETER", half="both", rule="km", radius_km=750.0, days=2.0, L=30)
+    assert parse_event_query(event_query(state)) == (state, [])
+    assert event_query(EventState()) == ""
+    parsed, problems = parse_event_query("?L=0&days=10000&radius_km=-5&half=dusk&satellite=SWARM")
+    assert parsed == EventState() and len(problems) == 5
