@@ -43,12 +43,30 @@ def _write_files(root: Path, n: int) -> float:
         if product == "LAP_1":
             names = {"Ne": (1e4, 1e6), "Te": (800, 3000)}
         else:
-            names = {"Ni_H": (1e2, 1e4), "Ni_He": (1, 1e3), "Ni_O": (1e4, 1e6), "Ti": (700, 1500),
-                     "Vi_x": (-200, 200), "Vi_y": (-200, 200), "Vi_z": (-200, 200)}  # fmt: skip
+            names = {
+                "Ni_H": (1e2, 1e4),
+                "Ni_He": (1, 1e3),
+                "Ni_O": (1e4, 1e6),
+                "Ti": (700, 1500),
+                "Vi_x": (-200, 200),
+                "Vi_y": (-200, 200),
+                "Vi_z": (-200, 200),
+            }
         variables = {v: (rng.uniform(lo, hi, m).astype(np.float32), {}) for v, (lo, hi) in names.items()}
-        ds = make_pass(tr.time, tr.lat, tr.lon, tr.alt, tr.lat - 8.0, variables, satellite="CSES-01",
-                       instrument=product[:3], product=product, orbit=ho.orbit, half=ho.half,
-                       source_file="bench")  # fmt: skip
+        ds = make_pass(
+            tr.time,
+            tr.lat,
+            tr.lon,
+            tr.alt,
+            tr.lat - 8.0,
+            variables,
+            satellite="CSES-01",
+            instrument=product[:3],
+            product=product,
+            orbit=ho.orbit,
+            half=ho.half,
+            source_file="bench",
+        )
         total += write_pass(ds, root / f"{k // 100:02d}").stat().st_size
     return total / 1e6
 
@@ -74,8 +92,10 @@ def main() -> None:
         mb = _write_files(root, N_FILES)
         print(f"wrote {N_FILES} pass files ({mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
         _, report = scan_archive(root, workers=2, progress=False)
-        print(f"cold scan, 2 workers: {report.seconds:.1f} s = {N_FILES / report.seconds:.0f} files/s "
-              f"({report.n_indexed} indexed, {len(report.errors)} errors)")  # fmt: skip
+        print(
+            f"cold scan, 2 workers: {report.seconds:.1f} s = {N_FILES / report.seconds:.0f} files/s "
+            f"({report.n_indexed} indexed, {len(report.errors)} errors)"
+        )
         _, report = scan_archive(root, workers=2, progress=False)
         print(f"re-scan, nothing changed: {report.seconds:.2f} s ({report.n_reused} reused)")
 
@@ -83,8 +103,9 @@ def main() -> None:
     index = _big_index(N_INDEX)
     index.sindex  # noqa: B018 — build the R-tree once, as a loaded index does on first query
     print(f"in-memory index of {len(index):,} half-orbits built in {time.perf_counter() - t0:.1f} s")
-    events = filter_catalog(load_default_catalog(), min_mag=5.0, max_depth_km=40.0,
-                            start="2018-03-10", end="2023-10-01").sample(200, random_state=0)  # fmt: skip
+    events = filter_catalog(
+        load_default_catalog(), min_mag=5.0, max_depth_km=40.0, start="2018-03-10", end="2023-10-01"
+    ).sample(200, random_state=0)
     times, counts = [], []
     for _, event in events.iterrows():
         t0 = time.perf_counter()
@@ -92,9 +113,11 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
         counts.append(len(hits))
     ms = np.array(times) * 1000
-    print(f"passes_crossing (Dobrovolsky circle, 5 days, night) over {len(index):,} passes: "
-          f"median {np.median(ms):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms; "
-          f"{np.mean(counts):.1f} passes per event")  # fmt: skip
+    print(
+        f"passes_crossing (Dobrovolsky circle, 5 days, night) over {len(index):,} passes: "
+        f"median {np.median(ms):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms; "
+        f"{np.mean(counts):.1f} passes per event"
+    )
 
 
 if __name__ == "__main__":

@@ -132,11 +132,17 @@ def generate_command(
         fail(f"--region needs four numbers lon_min,lat_min,lon_max,lat_max, got {region!r}")
     try:
         report = generate_archive(
-            satellite, start, end, out,
+            satellite,
+            start,
+            end,
+            out,
             products=[p.strip() for p in products.split(",")] if products else None,
-            region=box, events=[e.strip() for e in events.split(",")] if events else None,
-            seed=seed, difficulty=difficulty, workers=workers,
-        )  # fmt: skip
+            region=box,
+            events=[e.strip() for e in events.split(",")] if events else None,
+            seed=seed,
+            difficulty=difficulty,
+            workers=workers,
+        )
     except ValueError as exc:
         fail(str(exc))
     console.print(report.summary())
@@ -202,6 +208,13 @@ def passes_command(
         table.add_column(column)
     for hit in hits.itertuples():
         hours = (row["time"] - hit.start).total_seconds() / 3600.0
-        table.add_row(hit.satellite, hit.product, str(hit.orbit), hit.half, f"{hit.start:%Y-%m-%d %H:%M:%S}",
-                      f"{hours:.1f}", hit.path)  # fmt: skip
+        table.add_row(
+            hit.satellite,
+            hit.product,
+            str(hit.orbit),
+            hit.half,
+            f"{hit.start:%Y-%m-%d %H:%M:%S}",
+            f"{hours:.1f}",
+            hit.path,
+        )
     console.print(table)

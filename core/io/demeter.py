@@ -141,10 +141,29 @@ _HEADER: list[tuple] = [
     ("versions", "u1", (4,)),
 ]
 LOCATION_FIELDS: tuple[str, ...] = (
-    "lat", "lon", "alt", "lt", "mag_lat", "mag_lon", "mlt", "inv_lat", "l_shell",
-    "conj_lat", "conj_lon", "conj_n_lat", "conj_n_lon", "conj_s_lat", "conj_s_lon",
-    "bmod_x", "bmod_y", "bmod_z", "f_gyro_h", "sun_x", "sun_y", "sun_z",
-)  # fmt: skip
+    "lat",
+    "lon",
+    "alt",
+    "lt",
+    "mag_lat",
+    "mag_lon",
+    "mlt",
+    "inv_lat",
+    "l_shell",
+    "conj_lat",
+    "conj_lon",
+    "conj_n_lat",
+    "conj_n_lon",
+    "conj_s_lat",
+    "conj_s_lon",
+    "bmod_x",
+    "bmod_y",
+    "bmod_z",
+    "f_gyro_h",
+    "sun_x",
+    "sun_y",
+    "sun_z",
+)
 _LOCATION: list[tuple] = [(f, ">f4") for f in LOCATION_FIELDS] + [("loc_versions", "u1", (2,))]
 _ATTITUDE: list[tuple] = [
     ("att_sat_to_geo", ">f4", (9,)),
@@ -359,9 +378,14 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
         )
 
     ut = civil_to_datetime64(
-        rec["ut_year"], rec["ut_month"], rec["ut_day"], rec["ut_hour"], rec["ut_minute"],
-        rec["ut_second"], rec["ut_ms"],
-    )  # fmt: skip
+        rec["ut_year"],
+        rec["ut_month"],
+        rec["ut_day"],
+        rec["ut_hour"],
+        rec["ut_minute"],
+        rec["ut_second"],
+        rec["ut_ms"],
+    )
     d3 = rec["days_1950"].astype(np.int64)
     days = (d3[:, 0] << 16) | (d3[:, 1] << 8) | d3[:, 2]
     ms = rec["ms_of_day"].astype(np.int64)

@@ -57,9 +57,23 @@ def test_generate_index_passes_round_trip(tmp_path) -> None:
     # 2021-08-14 M7.2 Nippes, Haiti: LAP only, around the event, then the index and the pass list.
     archive = tmp_path / "arch"
     result = runner.invoke(
-        app, ["generate", "--satellite", "CSES-01", "--out", str(archive), "--events", "us6000f65h",
-              "--products", "LAP_1", "--start", "2021-08-12", "--end", "2021-08-14"],
-    )  # fmt: skip
+        app,
+        [
+            "generate",
+            "--satellite",
+            "CSES-01",
+            "--out",
+            str(archive),
+            "--events",
+            "us6000f65h",
+            "--products",
+            "LAP_1",
+            "--start",
+            "2021-08-12",
+            "--end",
+            "2021-08-14",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (archive / "ground_truth.csv").exists()
     result = runner.invoke(app, ["index", str(archive)])
