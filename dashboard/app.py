@@ -15,7 +15,7 @@ from flask import Response, abort
 from core.config import Settings, default_settings
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
-from dashboard.pages import event_view, map_explorer
+from dashboard.pages import data_coverage, event_view, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
 from dashboard.state import parse_event_query, parse_map_query
 
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         if name == "event":
             state, problems = parse_event_query(search)
             return event_view.layout(params["event_id"], state, problems, settings)
+        if name == "data":
+            return data_coverage.layout(settings)
         return message(f"No page at {pathname!r}. Go back to the map.", "error", id="not-found")
 
     map_explorer.register_callbacks(app, settings)

@@ -13,6 +13,7 @@ from core.archive import INDEX_NAME, load_index, passes_near_event
 from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, satellite_era
 from core.config import Settings
 from core.geo import dobrovolsky_radius_km, geodesic_circle
+from core.spaceweather import coverage, index_table
 from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, EventState, MapState
 
 
@@ -103,3 +104,14 @@ def event_passes(settings: Settings, event: dict[str, Any], state: EventState) -
     circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
     hits["in_circle"] = [track.intersection(circle) for track in hits.geometry]
     return hits
+
+
+@lru_cache(maxsize=4)
+def space_weather_daily(start: str, end: str) -> pd.DataFrame:
+    """Daily maximum Kp and minimum Dst-like index (nT) over [start, end), clipped to their coverage."""
+    cov = coverage()
+    lo = max(pd.Timestamp(start), cov["kp"][0])
+    hi = min(pd.Timestamp(end), cov["kp"][1])
+    table = index_table(lo, hi).set_index("time")
+    daily = table.resample("D").agg({"kp": "max", "dst_like": "min"})
+    return daily.reset_index()

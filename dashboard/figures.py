@@ -344,3 +344,141 @@ def space_weather_figure(
         bargap=0.05,
     )
     return fig
+
+
+def passes_per_day_figure(index: pd.DataFrame) -> go.Figure:
+    """Passes per UTC day in the archive index, stacked by satellite and half-orbit (one row per
+    half-orbit: several products of the same pass count once)."""
+    ok = index[index["error"].isna()].drop_duplicates(["satellite", "orbit", "half"])
+    fig = go.Figure()
+    if len(ok):
+        days = pd.to_datetime(ok["start"], utc=True).dt.tz_convert(None).dt.floor("D")
+        counts = ok.assign(day=days).groupby(["day", "satellite", "half"]).size().rename("n").reset_index()
+        for (sat, half), group in counts.groupby(["satellite", "half"]):
+            color = ERA_COLORS.get(sat, "#999999")
+            fig.add_bar(
+                x=group["day"],
+                y=group["n"],
+                name=f"{sat} {half}",
+                marker_color=color,
+                opacity=1.0 if half == "night" else 0.5,
+            )
+    fig.update_layout(
+        barmode="stack",
+        margin={"l": 50, "r": 10, "t": 10, "b": 30},
+        height=280,
+        yaxis_title="half-orbits per day",
+        plot_bgcolor="white",
+        legend={"orientation": "h"},
+    )
+    return fig
+
+
+def track_density_figure(index: pd.DataFrame, *, cell_deg: float = 5.0) -> go.Figure:
+    """Track density: number of half-orbit ground-track vertices per ``cell_deg`` lon/lat cell."""
+    import shapely
+
+    ok = index[index["error"].isna()].drop_duplicates(["satellite", "orbit", "half"])
+    coords = shapely.get_coordinates(ok.geometry.dropna().to_numpy()) if len(ok) else np.empty((0, 2))
+    lon_edges = np.arange(-180.0, 180.0 + cell_deg, cell_deg)
+    lat_edges = np.arange(-90.0, 90.0 + cell_deg, cell_deg)
+    counts, _, _ = np.histogram2d(coords[:, 1], coords[:, 0], bins=[lat_edges, lon_edges])
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.where(counts > 0, counts, np.nan),
+            x=lon_edges[:-1] + cell_deg / 2,
+            y=lat_edges[:-1] + cell_deg / 2,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "track points"}},
+            hovertemplate="lon %{x}°, lat %{y}°: %{z:.0f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        height=320,
+        plot_bgcolor="white",
+        xaxis={"title": "longitude (°)", "range": [-180, 180]},
+        yaxis={"title": "latitude (°)", "range": [-90, 90]},
+    )
+    return fig
+
+
+def catalog_coverage_figure(
+    events: pd.DataFrame, gaps: list[tuple[pd.Timestamp, pd.Timestamp]], eras: list[tuple[str, Any, Any]]
+) -> go.Figure:
+    """Events per year (bars), satellite eras (shaded) and catalog gaps (hatched red bands, labelled)."""
+    years = pd.to_datetime(events["time"], utc=True).dt.year
+    counts = years.value_counts().sort_index()
+    fig = go.Figure(
+        go.Bar(
+            x=counts.index,
+            y=counts.to_numpy(),
+            marker_color="#555555",
+            name="events",
+            hovertemplate="%{x}: %{y:,} events<extra></extra>",
+        )
+    )
+    for name, start, end in eras:
+        end = end if end is not None else pd.Timestamp.now(tz="UTC")
+        fig.add_vrect(
+            x0=pd.Timestamp(start).year + pd.Timestamp(start).day_of_year / 366 - 0.5,
+            x1=pd.Timestamp(end).year + pd.Timestamp(end).day_of_year / 366 - 0.5,
+            fillcolor=ERA_COLORS.get(name, "#999999"),
+            opacity=0.15,
+            line_width=0,
+            annotation_text=name,
+            annotation_position="top left",
+        )
+    for start, end in gaps:
+        fig.add_vrect(
+            x0=start.year + start.day_of_year / 366 - 0.5,
+            x1=end.year + end.day_of_year / 366 - 0.5,
+            fillcolor="#D55E00",
+            opacity=0.25,
+            line_width=0,
+            annotation_text="no catalog",
+            annotation_position="bottom left",
+        )
+    fig.update_layout(
+        margin={"l": 50, "r": 10, "t": 20, "b": 30},
+        height=300,
+        plot_bgcolor="white",
+        yaxis_title="earthquakes per year",
+        xaxis={"dtick": 1},
+    )
+    return fig
+
+
+def space_weather_timeline_figure(daily: pd.DataFrame, *, kp_max: float = 3.0) -> go.Figure:
+    """Daily maximum Kp and daily minimum Dst-like index over years (``daily`` columns time, kp, dst_like)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    fig.add_scatter(
+        x=daily["time"],
+        y=daily["kp"],
+        mode="lines",
+        line={"color": "#0072B2", "width": 1},
+        name="daily max Kp",
+        row=1,
+        col=1,
+    )
+    fig.add_scatter(
+        x=daily["time"],
+        y=daily["dst_like"],
+        mode="lines",
+        line={"color": "#009E73", "width": 1},
+        name="daily min Dst-like (nT)",
+        row=2,
+        col=1,
+    )
+    fig.add_hline(y=kp_max, line={"dash": "dot", "color": "#D55E00"}, row=1, col=1)
+    fig.update_yaxes(title_text="Kp", row=1, col=1)
+    fig.update_yaxes(title_text="nT", row=2, col=1)
+    fig.update_layout(
+        margin={"l": 50, "r": 10, "t": 10, "b": 30},
+        height=320,
+        plot_bgcolor="white",
+        legend={"orientation": "h"},
+    )
+    return fig

@@ -21,6 +21,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("map", "/", "Earthquake map", "Map"),
     Route("event", "/event/{event_id}", "Event", None),
+    Route("data", "/data", "Data coverage", "Data"),
 )
 
 
@@ -29,6 +30,8 @@ def resolve(pathname: str | None) -> tuple[str, dict[str, str]]:
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
         return "map", {}
+    if path == "/data":
+        return "data", {}
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[0] == "event" and parts[1]:
         return "event", {"event_id": unquote(parts[1])}

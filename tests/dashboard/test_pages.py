@@ -1,0 +1,73 @@
+"""Page layouts and their data, without a browser: empty states and a tiny archive."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.archive import scan_archive
+from core.config import Settings
+from core.io import write_pass
+from dashboard.data import event_passes, find_event, pass_index
+from dashboard.pages import data_coverage, event_view
+from dashboard.state import EventState
+from tests.core.test_archive import _pass
+
+HAITI = "us6000f65h"  # 2021-08-14 12:29:08 UTC, M7.2, 18.433°N 73.482°W
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=str)
+
+
+@pytest.fixture()
+def empty_settings(tmp_path) -> Settings:
+    return Settings(work_dir=tmp_path / "work")
+
+
+@pytest.fixture()
+def archive_settings(tmp_path) -> Settings:
+    settings = Settings(work_dir=tmp_path / "work")
+    root = settings.work_dir / "archive"
+    origin = np.datetime64("2021-08-14T12:29:08", "ns")
+    # a night pass over Haiti 30 h before, one 1 s after the shock, and one far away
+    write_pass(_pass(1, origin - np.timedelta64(30, "h") - np.timedelta64(300, "s"), -78.0), root)
+    write_pass(_pass(2, origin + np.timedelta64(1, "s"), -78.0), root)
+    write_pass(_pass(3, origin - np.timedelta64(50, "h"), 60.0), root)
+    scan_archive(root, workers=1, progress=False)
+    return settings
+
+
+def test_pages_without_archive_say_so(empty_settings) -> None:
+    assert pass_index(empty_settings) is None
+    assert "no-archive" in _text(data_coverage.layout(empty_settings))
+    event = find_event(empty_settings, HAITI)
+    assert event_passes(empty_settings, event, EventState()) is None
+
+
+def test_event_passes_from_the_index(archive_settings) -> None:
+    event = find_event(archive_settings, HAITI)
+    passes = event_passes(archive_settings, event, EventState(half="night", days=5))
+    assert list(passes["orbit"]) == [1]  # the pass after the origin time and the far one are not used
+    assert passes["hours_before"].iloc[0] == pytest.approx(30.0 + 300 / 3600, abs=1e-3)  # origin at .454 s
+    assert not passes["in_circle"].iloc[0].is_empty
+    assert event_passes(archive_settings, event, EventState(half="day")).empty
+
+
+def test_event_page_layout_and_unknown_event(archive_settings) -> None:
+    page = _text(event_view.layout(HAITI, EventState(), [], archive_settings))
+    assert "event-map" in page and "ev-half" in page and "Nippes" in page
+    unknown = _text(event_view.layout("nope", EventState(), [], archive_settings))
+    assert "event-unknown" in unknown
+
+
+def test_data_page_lists_the_archive(archive_settings) -> None:
+    page = _text(data_coverage.layout(archive_settings))
+    assert "3 files indexed (3 readable, 0 unreadable)" in page
+    assert "2023-11-05" in page  # the catalog gap is named
+    assert "unreadable-none" in page
+    figure = data_coverage.layout(archive_settings).children[1].children[3].figure
+    assert sum(pd.Series(t.y).sum() for t in figure.data) == 3
