@@ -30,14 +30,17 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-## Whatever the app needs before it starts (checks the built-in catalog; later: demo archive and models).
+## What the app shows: the built-in catalog summary, then the demo archive, dataset and models
+## (generated on the first run into data/generated/, reused afterwards).
 prepare: install
 	$(BIN)/python -m core catalog
+	$(BIN)/python -m core prepare
 
 run: prepare
 	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
 
 test: install-test chromium
+	$(BIN)/ruff check core dashboard tests bench
 	$(BIN)/python -m pytest
 
 lint: install-test

@@ -150,6 +150,16 @@ def generate_command(
         console.print(f"[yellow]{line}[/]")
 
 
+@app.command("prepare")
+def prepare_command(
+    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+) -> None:
+    """Prepare the demo the dashboard shows (generated archive, index, …); reuses what exists."""
+    from core.demo import prepare_demo
+
+    console.print(prepare_demo(default_settings(), workers=workers).summary())
+
+
 @app.command("index")
 def index_command(
     archive: Annotated[Path, typer.Argument(help="folder tree of CSES_01_*.h5 / DMT_N1_*.DAT pass files")],
@@ -218,3 +228,87 @@ def passes_command(
             hit.path,
         )
     console.print(table)
+
+
+@app.command("dataset")
+def dataset_command(
+    archive: Annotated[Path | None, typer.Option(help="archive folder of pass files (indexed if needed)")] = None,
+    config: Annotated[
+        list[str] | None, typer.Option(help="named configuration(s) of configs/datasets.toml (repeatable)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="NetCDF file (default: work dir, name + cache key)")] = None,
+    catalog: Annotated[
+        list[Path] | None, typer.Option(help="catalog file(s) (default: the built-in ComCat catalog)")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help="dask.distributed scheduler address")] = None,
+    workers: Annotated[int | None, typer.Option(help="local worker processes (default: all cores)")] = None,
+    force: Annotated[bool, typer.Option(help="rebuild even when the cached file is up to date")] = False,
+    list_configs: Annotated[bool, typer.Option("--list", help="list the named configurations and exit")] = False,
+) -> None:
+    """Build a labelled samples dataset (positives, negatives, splits) and print its counts report."""
+    from core import datasets as ds_mod
+
+    try:
+        configs = ds_mod.load_configs()
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read {ds_mod.CONFIG_PATH}: {exc}")
+    if list_configs:
+        table = Table(title=f"{len(configs)} dataset configurations ({ds_mod.CONFIG_PATH.name})")
+        table.add_column("name")
+        table.add_column("description")
+        for name, cfg in configs.items():
+            table.add_row(name, cfg.description)
+        console.print(table)
+        return
+    names = config or ["cses-default"]
+    unknown = [n for n in names if n not in configs]
+    if unknown:
+        fail(f"unknown dataset configuration {', '.join(map(repr, unknown))}; known: {', '.join(configs)}")
+    if out is not None and len(names) > 1:
+        fail("--out names one file: give one --config with it")
+    if archive is None:
+        fail("--archive is required: the folder of pass files to window")
+    if not archive.is_dir():
+        fail(f"archive folder {archive} does not exist")
+    try:
+        cat = catalog_mod.load_catalog(catalog) if catalog else catalog_mod.load_default_catalog(default_settings())
+    except (catalog_mod.CatalogError, ValueError) as exc:
+        fail(str(exc))
+    for name in names:
+        try:
+            _, report = ds_mod.build_dataset(
+                configs[name], archive, catalog=cat, out=out, force=force, scheduler=scheduler, workers=workers
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+        _print_dataset_report(report)
+
+
+def _print_dataset_report(report) -> None:  # noqa: ANN001 — core.datasets.DatasetReport, imported lazily
+    """The counts report of one dataset as rich tables."""
+    how = "loaded from cache (unchanged)" if report.cached else f"built in {report.seconds:.1f} s"
+    table = Table(title=f"{report.name} ({', '.join(report.satellites)}): {how}")
+    for column in ("split", "class", "events", "with samples", "samples"):
+        table.add_column(column, justify="left" if column in ("split", "class") else "right")
+    for split in report.splits:
+        for cls in ("positive", "negative"):
+            c = report.counts.get(split, {}).get(cls, {})
+            table.add_row(split, cls, f"{c.get('events', 0):,}", f"{c.get('events_with_samples', 0):,}",
+                          f"{c.get('samples', 0):,}")  # fmt: skip
+    console.print(table)
+    reasons = Table(title="events without usable sequences, by reason")
+    reasons.add_column("reason")
+    reasons.add_column("positive", justify="right")
+    reasons.add_column("negative", justify="right")
+    for reason in report.reasons.get("positive", {}):
+        pos = report.reasons.get("positive", {}).get(reason, 0)
+        neg = report.reasons.get("negative", {}).get(reason, 0)
+        if pos or neg:
+            reasons.add_row(reason, f"{pos:,}", f"{neg:,}")
+    console.print(reasons)
+    console.print(
+        f"catalog events selected {report.n_catalog_events:,}; duplicate ids dropped {report.n_duplicate_ids}; "
+        f"outside the split periods {report.n_outside_splits:,}; negatives not placed "
+        f"{report.n_negatives_not_placed:,}"
+    )
+    console.print(f"[dim]{report.path}[/]")

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html
-from flask import Response, abort
+from flask import Response, abort, request
 
 from core.config import Settings, default_settings
+from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
+from dashboard.exports import export_file
 from dashboard.pages import data_coverage, event_view, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
 from dashboard.state import parse_event_query, parse_map_query
@@ -59,6 +61,17 @@ def create_app(settings: Settings | None = None) -> Dash:
         except BasemapError:
             abort(404)
         return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "max-age=86400"})
+
+    @app.server.route("/export/<item>.<fmt>")
+    def export(item: str, fmt: str) -> Response:
+        try:
+            data, name = export_file(settings, item, fmt, request.args)
+        except ExportError as exc:
+            return Response(f"Cannot export: {exc}\n", status=404, mimetype="text/plain")
+        mimetype = FIGURE_FORMATS.get(fmt) or TABLE_FORMATS.get(fmt, "application/octet-stream")
+        return Response(
+            data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), State("url", "search"))
     def route(pathname: str | None, search: str | None) -> Any:

@@ -13,7 +13,9 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from core.config import Settings
 from core.spaceweather import SpaceWeatherCoverageError, index_table
 from dashboard.components.event_card import event_card, message
+from dashboard.components.export_bar import export_bar
 from dashboard.data import event_passes, find_event, window_radius_km
+from dashboard.exports import event_export_query
 from dashboard.figures import event_tracks_figure, space_weather_figure
 from dashboard.pages.map_explorer import GRAPH_CONFIG
 from dashboard.state import (
@@ -104,10 +106,19 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
                 ],
                 className="event-layout",
             ),
-            html.Section([html.H3("Passes in the window"), html.Div(id="passes-summary")], className="panel"),
+            html.Div(id="tracks-export"),
+            html.Section(
+                [
+                    html.H3("Passes in the window"),
+                    html.Div(id="passes-export"),
+                    html.Div(id="passes-summary"),
+                ],
+                className="panel",
+            ),
             html.Section(
                 [
                     html.H3("Space weather"),
+                    html.Div(id="sw-export"),
                     html.Div(id="sw-notice"),
                     dcc.Graph(id="sw-graph", config={"displaylogo": False}, style={"height": "260px"}),
                 ],
@@ -147,6 +158,9 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("passes-summary", "children"),
         Output("sw-graph", "figure"),
         Output("sw-notice", "children"),
+        Output("tracks-export", "children"),
+        Output("passes-export", "children"),
+        Output("sw-export", "children"),
         Output("url", "search", allow_duplicate=True),
         Input("ev-satellite", "value"),
         Input("ev-half", "value"),
@@ -204,4 +218,13 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         except SpaceWeatherCoverageError as exc:
             sw_fig, sw_notice = {}, message(f"Space-weather indices do not cover this window: {exc}", "info")
         query = event_query(state)
-        return fig, summary, sw_fig, sw_notice, query if query != (search or "") else no_update
+        export_q = event_export_query(event_id, state)
+        exports = (
+            export_bar("event-tracks", export_q, label="Map"),
+            export_bar("event-passes", export_q, label="Passes"),
+            [
+                export_bar("space-weather", export_q, label="Figure"),
+                export_bar("space-weather-table", export_q, label="Indices"),
+            ],
+        )
+        return fig, summary, sw_fig, sw_notice, *exports, query if query != (search or "") else no_update

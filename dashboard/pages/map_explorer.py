@@ -11,7 +11,9 @@ from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from core.config import Settings
 from dashboard.components.event_card import event_card, message
+from dashboard.components.export_bar import export_bar
 from dashboard.data import filtered_events, find_event, gap_notice
+from dashboard.exports import map_export_query
 from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
@@ -91,16 +93,22 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             html.Div(
                 [
                     controls,
-                    dcc.Loading(
-                        dcc.Graph(
-                            id="catalog-map",
-                            config=GRAPH_CONFIG,
-                            className="map-graph",
-                            style={"height": "72vh"},
-                        ),
-                        type="dot",
-                        delay_show=300,
-                        parent_className="map-cell",
+                    html.Div(
+                        [
+                            dcc.Loading(
+                                dcc.Graph(
+                                    id="catalog-map",
+                                    config=GRAPH_CONFIG,
+                                    className="map-graph",
+                                    style={"height": "72vh"},
+                                ),
+                                type="dot",
+                                delay_show=300,
+                                parent_className="map-cell",
+                            ),
+                            html.Div(_map_exports(state), id="map-export"),
+                        ],
+                        className="map-cell",
                     ),
                     html.Aside(event_card(event, state.event), id="event-details", className="details"),
                 ],
@@ -109,6 +117,11 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             dcc.Store(id="selected-event", data=state.event),
         ]
     )
+
+
+def _map_exports(state: MapState) -> list:
+    query = map_export_query(state)
+    return [export_bar("catalog-map", query, label="Map"), export_bar("catalog", query, label="Events")]
 
 
 def _state(
@@ -194,7 +207,12 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         return event_card(event, event_id), patch
 
     @app.callback(
-        Output("url", "search"), *_FILTERS, Input("selected-event", "data"), prevent_initial_call=True
+        Output("url", "search"),
+        Output("map-export", "children"),
+        *_FILTERS,
+        Input("selected-event", "data"),
+        prevent_initial_call=True,
     )
     def sync_url(start, end, mag, depth, q, color, selected):
-        return map_query(_state(start, end, mag, depth, q, color, selected))
+        state = _state(start, end, mag, depth, q, color, selected)
+        return map_query(state), _map_exports(state)

@@ -1,0 +1,139 @@
+"""What can be downloaded: every figure (PNG, SVG, PDF, HTML) and table (CSV) of the pages, rebuilt on
+the server from the same URL state the page shows. No Dash import: the app serves these from a plain
+Flask route, ``/export/<item>.<format>?<page query>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from core.config import Settings
+from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
+from core.spaceweather import index_table
+from dashboard.basemap import inline_basemap
+from dashboard.data import event_passes, filtered_events, find_event, window_radius_km
+from dashboard.figures import catalog_map_figure, event_tracks_figure, space_weather_figure
+from dashboard.state import EventState, MapState, event_query, map_query, parse_event_query, parse_map_query
+
+__all__ = ["EXPORTS", "Export", "export_file", "export_href"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One downloadable item: ``kind`` figure or table; ``build(settings, query)`` → (object, name parts)."""
+
+    kind: str
+    build: Callable[[Settings, Mapping[str, str]], tuple[Any, list[Any]]]
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return tuple(FIGURE_FORMATS) if self.kind == "figure" else ("csv",)
+
+
+def _map_state(query: Mapping[str, str]) -> MapState:
+    return parse_map_query("?" + urlencode(query))[0]
+
+
+def _event(settings: Settings, query: Mapping[str, str]) -> tuple[dict[str, Any], EventState]:
+    event = find_event(settings, query.get("event"))
+    if event is None:
+        raise ExportError(f"event {query.get('event')!r} is not in the catalog")
+    return event, parse_event_query("?" + urlencode(query))[0]
+
+
+def _state_parts(state: EventState) -> list[Any]:
+    radius = "dobrovolsky" if state.rule == "dobrovolsky" else f"{state.radius_km:g}km"
+    return [state.satellite, state.half, radius, f"{state.days:g}d", f"L{state.L}"]
+
+
+def _map_parts(state: MapState) -> list[Any]:
+    return [
+        f"{state.start}--{state.end}",
+        f"M{state.mag_min:g}-{state.mag_max:g}",
+        f"{state.depth_min:g}-{state.depth_max:g}km",
+        state.q or None,
+    ]
+
+
+def _catalog_map(settings: Settings, query: Mapping[str, str]) -> tuple[Any, list[Any]]:
+    state = _map_state(query)
+    event = find_event(settings, state.event)
+    fig = catalog_map_figure(filtered_events(settings, state), color_by=state.color, selected=event)
+    return fig, ["seqnetquake", "catalog-map", *_map_parts(state), state.event]
+
+
+def _catalog_table(settings: Settings, query: Mapping[str, str]) -> tuple[Any, list[Any]]:
+    state = _map_state(query)
+    table = pd.DataFrame(filtered_events(settings, state).drop(columns="geometry"))
+    return table, ["seqnetquake", "catalog", *_map_parts(state)]
+
+
+def _event_tracks(settings: Settings, query: Mapping[str, str]) -> tuple[Any, list[Any]]:
+    event, state = _event(settings, query)
+    passes = event_passes(settings, event, state)
+    if passes is None:
+        raise ExportError("there is no pass archive yet")
+    fig = event_tracks_figure(event, passes, radius_km=window_radius_km(event, state), days_before=state.days)
+    return fig, ["seqnetquake", f"event-{event['event_id']}", "tracks", *_state_parts(state)]
+
+
+def _event_passes(settings: Settings, query: Mapping[str, str]) -> tuple[Any, list[Any]]:
+    event, state = _event(settings, query)
+    passes = event_passes(settings, event, state)
+    if passes is None:
+        raise ExportError("there is no pass archive yet")
+    table = pd.DataFrame(passes.drop(columns=["geometry", "in_circle"]))
+    table["in_circle_km"] = [g.length * 111.2 if g is not None else 0.0 for g in passes["in_circle"]]
+    return table, ["seqnetquake", f"event-{event['event_id']}", "passes", *_state_parts(state)]
+
+
+def _space_weather(settings: Settings, query: Mapping[str, str], *, as_table: bool) -> tuple[Any, list[Any]]:
+    event, state = _event(settings, query)
+    origin = pd.Timestamp(event["time"])
+    table = index_table(origin - pd.Timedelta(days=state.days + 1), origin + pd.Timedelta(days=1))
+    parts = ["seqnetquake", f"event-{event['event_id']}", "space-weather", f"{state.days:g}d"]
+    return (table if as_table else space_weather_figure(table, origin)), parts
+
+
+EXPORTS: dict[str, Export] = {
+    "catalog-map": Export("figure", _catalog_map),
+    "catalog": Export("table", _catalog_table),
+    "event-tracks": Export("figure", _event_tracks),
+    "event-passes": Export("table", _event_passes),
+    "space-weather": Export("figure", lambda s, q: _space_weather(s, q, as_table=False)),
+    "space-weather-table": Export("table", lambda s, q: _space_weather(s, q, as_table=True)),
+}
+
+
+def export_href(item: str, fmt: str, query: str) -> str:
+    """URL of one download (``query`` is the page's query string, with or without ``?``)."""
+    query = query.lstrip("?")
+    return f"/export/{item}.{fmt}" + (f"?{query}" if query else "")
+
+
+def event_export_query(event_id: str, state: EventState) -> str:
+    """The export query of the event view: the event id plus its window settings."""
+    rest = event_query(state).lstrip("?")
+    return urlencode({"event": event_id}) + (f"&{rest}" if rest else "")
+
+
+def map_export_query(state: MapState) -> str:
+    """The export query of the map explorer (its own URL query)."""
+    return map_query(state)
+
+
+def export_file(settings: Settings, item: str, fmt: str, query: Mapping[str, str]) -> tuple[bytes, str]:
+    """The bytes and file name of one download; :class:`ExportError` for anything unknown or impossible."""
+    spec = EXPORTS.get(item)
+    if spec is None:
+        raise ExportError(f"nothing called {item!r} can be exported; known: {', '.join(EXPORTS)}")
+    if fmt not in spec.formats:
+        raise ExportError(f"{item} exports as {', '.join(spec.formats)}, not {fmt!r}")
+    obj, parts = spec.build(settings, query)
+    data = figure_bytes(inline_basemap(obj), fmt) if spec.kind == "figure" else table_bytes(obj)
+    return data, export_name(*parts, ext=fmt)
