@@ -203,7 +203,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             summary = html.Div(
                 [
                     html.P(
-                        f"{len(passes)} passes cross the circle (R = {radius_km:,.0f} km) "
+                        f"{len(passes)} {'pass crosses' if len(passes) == 1 else 'passes cross'} the circle "
+                        f"(R = {radius_km:,.0f} km) "
                         f"in the {state.days:g} days before the shock.",
                         id="passes-count",
                     ),

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from core.archive import scan_archive
 from core.config import Settings
-from core.io import write_pass
 from dashboard.data import event_passes, find_event, pass_index
 from dashboard.pages import data_coverage, event_view
 from dashboard.state import EventState
-from tests.core.test_archive import _pass
+from tests.conftest import build_tiny_archive
 
 HAITI = "us6000f65h"  # 2021-08-14 12:29:08 UTC, M7.2, 18.433°N 73.482°W
 
@@ -31,13 +28,7 @@ def empty_settings(tmp_path) -> Settings:
 @pytest.fixture()
 def archive_settings(tmp_path) -> Settings:
     settings = Settings(work_dir=tmp_path / "work")
-    root = settings.work_dir / "archive"
-    origin = np.datetime64("2021-08-14T12:29:08", "ns")
-    # a night pass over Haiti 30 h before, one 1 s after the shock, and one far away
-    write_pass(_pass(1, origin - np.timedelta64(30, "h") - np.timedelta64(300, "s"), -78.0), root)
-    write_pass(_pass(2, origin + np.timedelta64(1, "s"), -78.0), root)
-    write_pass(_pass(3, origin - np.timedelta64(50, "h"), 60.0), root)
-    scan_archive(root, workers=1, progress=False)
+    build_tiny_archive(settings.work_dir)
     return settings
 
 

@@ -1,0 +1,55 @@
+"""Real-browser test of the event view: tracks in the circle, settings in the URL, downloads."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.dashboard.test_browser_map import NetworkLog
+
+pytestmark = pytest.mark.browser
+
+
+def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_path) -> None:
+    net = NetworkLog(page, live_server)
+    page.goto(live_server + "/event/us6000f65h")
+    expect(page.locator("#event-title")).to_contain_text("Nippes, Haiti")
+    expect(page.locator("#passes-count")).to_contain_text("1 pass crosses the circle (R = 1,247 km)")
+    expect(page.locator("#passes-table")).to_contain_text("30.1")  # hours before
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#event-map .js-plotly-plot');"
+        " return gd && gd.data && gd.data.length >= 4; }"
+    )
+
+    # a setting changes the window and the URL; the day pass far away never enters the circle
+    page.get_by_label("both").check()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("half") == ["both"])
+    expect(page.locator("#passes-count")).to_contain_text("1 pass crosses")
+    page.fill("#ev-days", "1")
+    page.press("#ev-days", "Enter")
+    expect(page.locator("#no-passes")).to_contain_text("No CSES-01")
+
+    # downloads: the figure as PNG and the passes as CSV, named after the event and the settings
+    page.fill("#ev-days", "5")
+    page.press("#ev-days", "Enter")
+    expect(page.locator("#passes-count")).to_be_visible()
+    with page.expect_download() as download:
+        page.click("#export-event-tracks-png")
+    png = tmp_path / download.value.suggested_filename
+    download.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename.startswith("seqnetquake_event-us6000f65h_tracks_CSES-01_both")
+    with page.expect_download() as download:
+        page.click("#export-event-passes-csv")
+    csv = tmp_path / download.value.suggested_filename
+    download.value.save_as(csv)
+    header = csv.read_text().splitlines()[0].split(",")
+    assert {"orbit", "half", "start", "hours_before", "in_circle_km"} <= set(header)
+
+    # the shared URL restores the settings
+    page.goto(page.url)
+    expect(page.get_by_label("both")).to_be_checked()
+    expect(page.locator("#passes-count")).to_be_visible()
+    assert net.failed == [] and net.external == []
