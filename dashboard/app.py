@@ -28,7 +28,14 @@ def _shell() -> html.Div:
     nav = [dcc.Link(r.nav, href=r.path, className="nav-link") for r in ROUTES if r.nav]
     return html.Div(
         [
-            html.Header([html.A(APP_TITLE, href="/", className="brand"), html.Nav(nav)], className="topbar"),
+            html.Header(
+                [
+                    html.A(APP_TITLE, href="/", className="brand"),
+                    html.Nav(nav),
+                    html.Button("◐ Theme", id="theme-toggle", className="theme-toggle", title="dark / light"),
+                ],
+                className="topbar",
+            ),
             dcc.Location(id="url", refresh=False),
             html.Main(id="page", className="page"),
             html.Footer(
