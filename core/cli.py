@@ -232,18 +232,24 @@ def passes_command(
 
 @app.command("dataset")
 def dataset_command(
-    archive: Annotated[Path | None, typer.Option(help="archive folder of pass files (indexed if needed)")] = None,
+    archive: Annotated[
+        Path | None, typer.Option(help="archive folder of pass files (indexed if needed)")
+    ] = None,
     config: Annotated[
         list[str] | None, typer.Option(help="named configuration(s) of configs/datasets.toml (repeatable)")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="NetCDF file (default: work dir, name + cache key)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="NetCDF file (default: work dir, name + cache key)")
+    ] = None,
     catalog: Annotated[
         list[Path] | None, typer.Option(help="catalog file(s) (default: the built-in ComCat catalog)")
     ] = None,
     scheduler: Annotated[str | None, typer.Option(help="dask.distributed scheduler address")] = None,
     workers: Annotated[int | None, typer.Option(help="local worker processes (default: all cores)")] = None,
     force: Annotated[bool, typer.Option(help="rebuild even when the cached file is up to date")] = False,
-    list_configs: Annotated[bool, typer.Option("--list", help="list the named configurations and exit")] = False,
+    list_configs: Annotated[
+        bool, typer.Option("--list", help="list the named configurations and exit")
+    ] = False,
 ) -> None:
     """Build a labelled samples dataset (positives, negatives, splits) and print its counts report."""
     from core import datasets as ds_mod
@@ -271,13 +277,23 @@ def dataset_command(
     if not archive.is_dir():
         fail(f"archive folder {archive} does not exist")
     try:
-        cat = catalog_mod.load_catalog(catalog) if catalog else catalog_mod.load_default_catalog(default_settings())
+        cat = (
+            catalog_mod.load_catalog(catalog)
+            if catalog
+            else catalog_mod.load_default_catalog(default_settings())
+        )
     except (catalog_mod.CatalogError, ValueError) as exc:
         fail(str(exc))
     for name in names:
         try:
             _, report = ds_mod.build_dataset(
-                configs[name], archive, catalog=cat, out=out, force=force, scheduler=scheduler, workers=workers
+                configs[name],
+                archive,
+                catalog=cat,
+                out=out,
+                force=force,
+                scheduler=scheduler,
+                workers=workers,
             )
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
@@ -307,7 +323,8 @@ def _print_dataset_report(report) -> None:  # noqa: ANN001 — core.datasets.Dat
             reasons.add_row(reason, f"{pos:,}", f"{neg:,}")
     console.print(reasons)
     console.print(
-        f"catalog events selected {report.n_catalog_events:,}; duplicate ids dropped {report.n_duplicate_ids}; "
+        f"catalog events selected {report.n_catalog_events:,}; "
+        f"duplicate ids dropped {report.n_duplicate_ids}; "
         f"outside the split periods {report.n_outside_splits:,}; negatives not placed "
         f"{report.n_negatives_not_placed:,}"
     )

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Dash:
             body = basemap_geojson_bytes(resolution, layer)
         except BasemapError:
             abort(404)
-        return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "max-age=86400"})
+        return Response(body, mimetype="application/json", headers={"Cache-Control": "max-age=86400"})
 
     @app.server.route("/export/<item>.<fmt>")
     def export(item: str, fmt: str) -> Response:

@@ -46,7 +46,7 @@ def _ring(arcs: list[np.ndarray], indices: list[int]) -> np.ndarray:
     for k, i in enumerate(indices):
         xy = arcs[i] if i >= 0 else arcs[~i][::-1]
         points.append(xy if k == 0 else xy[1:])
-    return np.round(np.concatenate(points), 4)
+    return np.round(np.concatenate(points), 3)
 
 
 def _split_line(coords: np.ndarray) -> list[list[list[float]]]:
@@ -61,7 +61,7 @@ def _polygon_coords(geom: shapely.Geometry) -> list[list[list[list[float]]]]:
     while any(p.geom_type in ("MultiPolygon", "GeometryCollection") for p in parts):
         parts = shapely.get_parts(parts)
     return [
-        [np.round(np.asarray(r.coords), 4).tolist() for r in (part.exterior, *part.interiors)]
+        [np.round(np.asarray(r.coords), 3).tolist() for r in (part.exterior, *part.interiors)]
         for part in parts
         if isinstance(part, shapely.Polygon) and part.area > 0
     ]

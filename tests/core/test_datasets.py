@@ -37,8 +37,10 @@ DAY = np.timedelta64(1, "D")
 
 def make_catalog(rows: list[tuple]) -> pd.DataFrame:
     """Rows (event_id, time, lat, lon, mag[, depth_km[, type]]) → a catalog in the normalised shape."""
-    full = [(*r, 10.0, "earthquake")[:7] if len(r) == 5 else (*r, "earthquake")[:7] if len(r) == 6 else r
-            for r in rows]  # fmt: skip
+    full = [
+        (*r, 10.0, "earthquake")[:7] if len(r) == 5 else (*r, "earthquake")[:7] if len(r) == 6 else r
+        for r in rows
+    ]
     df = pd.DataFrame(full, columns=["event_id", "time", "lat", "lon", "mag", "depth_km", "type"])
     df["time"] = pd.to_datetime(df["time"], utc=True)
     df["mag_type"] = "mw"
@@ -100,8 +102,19 @@ def test_samples_contract(built) -> None:
     assert ds["X"].dims == ("sample", "step", "feature") and ds["X"].dtype == np.float32
     assert list(ds["feature"].values) == ["Ne", "Te", "Ni_O", "Ti"]
     assert ds.sizes["step"] == 20
-    for name in ("event_id", "label", "split", "satellite", "orbit", "half", "t_start", "hours_before",
-                 "dist_km", "event_mag", "event_time"):  # fmt: skip
+    for name in (
+        "event_id",
+        "label",
+        "split",
+        "satellite",
+        "orbit",
+        "half",
+        "t_start",
+        "hours_before",
+        "dist_km",
+        "event_mag",
+        "event_time",
+    ):
         assert ds[name].dims == ("sample",), name
     assert ds["lat"].dims == ds["lon"].dims == ("sample", "step")
     assert ds["label"].dtype == np.int8 and set(np.unique(ds["label"].values)) <= {0, 1}
@@ -144,8 +157,10 @@ def test_no_event_in_two_splits_and_negatives_inherit_their_time(built) -> None:
     expected = assign_splits(ds["event_time"].values.astype(np.int64), settings())
     assert list(ds["split"].values) == list(expected)
     neg = ds.where(ds["label"] == 0, drop=True)
-    assert all(e.startswith(s + "-neg") for e, s in zip(neg["event_id"].values, neg["source_event_id"].values,
-                                                         strict=True))  # fmt: skip
+    assert all(
+        e.startswith(s + "-neg")
+        for e, s in zip(neg["event_id"].values, neg["source_event_id"].values, strict=True)
+    )
 
 
 def test_written_then_read_is_identical(built, tmp_path) -> None:
@@ -213,8 +228,16 @@ def _dense_catalog(n: int = 150, seed: int = 1) -> pd.DataFrame:
     """Dense enough that about half of all random (place, time) candidates are excluded."""
     rng = np.random.default_rng(seed)
     t0 = pd.Timestamp("2019-01-01", tz="UTC")
-    rows = [(f"e{i}", t0 + pd.Timedelta(seconds=float(rng.uniform(0, 365 * 86400))), float(rng.uniform(-30, 30)),
-             float(rng.uniform(-60, 60)), float(rng.choice([4.6, 5.0, 5.5, 6.0]))) for i in range(n)]  # fmt: skip
+    rows = [
+        (
+            f"e{i}",
+            t0 + pd.Timedelta(seconds=float(rng.uniform(0, 365 * 86400))),
+            float(rng.uniform(-30, 30)),
+            float(rng.uniform(-60, 60)),
+            float(rng.choice([4.6, 5.0, 5.5, 6.0])),
+        )
+        for i in range(n)
+    ]
     return make_catalog(rows)
 
 
@@ -245,8 +268,18 @@ def test_negatives_never_fall_in_an_exclusion_window(mode) -> None:
 
 def test_negative_ratio_and_none() -> None:
     s = settings(negative_ratio=0.5)
-    pos = [Target(f"p{i}", int(pd.Timestamp("2019-03-01").value) + i * 10**12, 0.0, float(i), 5.0, split="train",
-                  source_id=f"p{i}") for i in range(200)]  # fmt: skip
+    pos = [
+        Target(
+            f"p{i}",
+            int(pd.Timestamp("2019-03-01").value) + i * 10**12,
+            0.0,
+            float(i),
+            5.0,
+            split="train",
+            source_id=f"p{i}",
+        )
+        for i in range(200)
+    ]
     neg, not_placed = draw_negatives(pos, make_catalog([]), s)
     assert 70 < len(neg) + not_placed < 130
     assert draw_negatives(pos, make_catalog([]), settings(negatives="none")) == ([], 0)
@@ -255,20 +288,23 @@ def test_negative_ratio_and_none() -> None:
 # ------------------------------------------------------------------------------------------ parallel
 
 
-def test_dask_processes_give_the_serial_result(archive, built, tmp_path) -> None:
-    ds, _, _ = built
-    ds2, rep2 = build_dataset(settings(), archive, catalog=CATALOG, out=tmp_path / "p.nc", workers=2,
-                              progress=False, force=True)  # fmt: skip
-    assert not rep2.cached
-    xr.testing.assert_identical(ds.drop_attrs(), ds2.drop_attrs())
+CAT20 = make_catalog(
+    [(f"e{i:02d}", f"2019-0{1 + i // 10}-{5 + 2 * (i % 10):02d}T00:00:00", 0.0, 0.0, 5.0) for i in range(20)]
+)
 
 
-def test_dask_is_used_for_many_events(archive, monkeypatch, tmp_path) -> None:
-    cat = make_catalog([(f"e{i:02d}", f"2019-0{1 + i // 10}-{5 + 2 * (i % 10):02d}T00:00:00", 0.0, 0.0, 5.0)
-                        for i in range(20)])  # fmt: skip
-    calls = []
+def test_dask_processes_give_the_serial_result(archive, tmp_path) -> None:
+    s = settings(negatives="none")
+    par, rep = build_dataset(s, archive, catalog=CAT20, out=tmp_path / "p.nc", workers=2, progress=False)
+    serial, _ = build_dataset(s, archive, catalog=CAT20, out=tmp_path / "s.nc", workers=1, progress=False)
+    assert rep.counts["train"]["positive"]["events"] == 20 and par.sizes["sample"] > 20
+    xr.testing.assert_identical(par, serial)
+
+
+def test_local_processes_or_a_scheduler_address(archive, monkeypatch, tmp_path) -> None:
     import dask
 
+    calls = []
     real = dask.compute
 
     def spy(*args, **kwargs):
@@ -276,12 +312,37 @@ def test_dask_is_used_for_many_events(archive, monkeypatch, tmp_path) -> None:
         return real(*args, **{**kwargs, "scheduler": "sync"})
 
     monkeypatch.setattr(dask, "compute", spy)
-    s = settings(negatives="none")
-    ds, rep = build_dataset(s, archive, catalog=cat, out=tmp_path / "d.nc", workers=2, progress=False)
+    build_dataset(
+        settings(negatives="none"), archive, catalog=CAT20, out=tmp_path / "d.nc", workers=2, progress=False
+    )
     assert calls == ["processes"]
-    serial, _ = build_dataset(s, archive, catalog=cat, out=tmp_path / "s.nc", workers=1, progress=False)
-    xr.testing.assert_identical(ds.drop_attrs(), serial.drop_attrs())
-    assert rep.counts["train"]["positive"]["events"] == 20
+    clients = []
+
+    class FakeClient:
+        def __init__(self, address):
+            clients.append(address)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def compute(self, tasks, sync):
+            return [t.compute(scheduler="sync") for t in tasks]
+
+    import dask.distributed
+
+    monkeypatch.setattr(dask.distributed, "Client", FakeClient)
+    build_dataset(
+        settings(negatives="none", seed=9),
+        archive,
+        catalog=CAT20,
+        out=tmp_path / "e.nc",
+        scheduler="tcp://10.0.0.1:8786",
+        progress=False,
+    )
+    assert clients == ["tcp://10.0.0.1:8786"]
 
 
 # ------------------------------------------------------------------------------------------ configs
@@ -334,8 +395,19 @@ def test_cli_dataset_builds_and_reports(tmp_path) -> None:
     cat_path = to_csv(make_catalog([("us1", "2019-03-11T00:00:00", 0.0, 0.0, 5.0)]), tmp_path / "cat.csv")
     out = tmp_path / "d.nc"
     runner = CliRunner()
-    args = ["dataset", "--config", "cses-default", "--archive", str(root), "--catalog", str(cat_path),
-            "--out", str(out), "--workers", "1"]  # fmt: skip
+    args = [
+        "dataset",
+        "--config",
+        "cses-default",
+        "--archive",
+        str(root),
+        "--catalog",
+        str(cat_path),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "train" in result.output and "positive" in result.output

@@ -100,8 +100,16 @@ def write_line_pass(
     return paths
 
 
-def target(lat: float = 0.0, lon: float = 0.0, when: np.datetime64 = T0 + np.timedelta64(1, "D"),
-           mag: float = 5.0, event_id: str = "ev1") -> Target:  # fmt: skip
+ONE_DAY_AFTER = T0 + np.timedelta64(1, "D")
+
+
+def target(
+    lat: float = 0.0,
+    lon: float = 0.0,
+    when: np.datetime64 = ONE_DAY_AFTER,
+    mag: float = 5.0,
+    event_id: str = "ev1",
+) -> Target:
     return Target(event_id, int(np.datetime64(when, "ns").astype(np.int64)), lat, lon, mag)
 
 
@@ -142,8 +150,10 @@ def test_meridian_pass_through_the_centre_gives_the_hand_count(tmp_path) -> None
     assert res.satellite == ["CSES-01"] * 2 and res.orbit == [100, 100] and res.half == ["night"] * 2
 
 
-@pytest.mark.parametrize(("length", "stride", "expected"), [(20, None, 2), (15, None, 2), (20, 10, 3),
-                                                            (10, 5, 7), (40, None, 1), (41, None, 0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("length", "stride", "expected"),
+    [(20, None, 2), (15, None, 2), (20, 10, 3), (10, 5, 7), (40, None, 1), (41, None, 0)],
+)
 def test_number_of_sequences_follows_length_and_stride(tmp_path, length, stride, expected) -> None:
     write_line_pass(tmp_path, T0)
     s = WindowSettings(radius_rule="deg", radius_value=1.0, quiet=False, length=length, stride=stride)
@@ -336,13 +346,35 @@ def test_unreadable_file_is_an_outcome(tmp_path) -> None:
 
 def test_merge_interpolates_only_between_close_samples() -> None:
     t = T0 + np.arange(0, 30) * SECOND
-    pap = make_pass(t, np.zeros(30), np.zeros(30), np.full(30, 507.0), np.zeros(30),
-                    {"Ni_O": (np.arange(30.0), {}), "Ti": (np.full(30, 1000.0), {})}, satellite="CSES-01",
-                    instrument="PAP", product="PAP_0", orbit=1, half="night", source_file="p")  # fmt: skip
+    pap = make_pass(
+        t,
+        np.zeros(30),
+        np.zeros(30),
+        np.full(30, 507.0),
+        np.zeros(30),
+        {"Ni_O": (np.arange(30.0), {}), "Ti": (np.full(30, 1000.0), {})},
+        satellite="CSES-01",
+        instrument="PAP",
+        product="PAP_0",
+        orbit=1,
+        half="night",
+        source_file="p",
+    )
     k = np.array([0, 3, 6, 9, 21, 24, 27])  # LAP: 9 → 21 is a 12 s hole
-    lap = make_pass(T0 + k * SECOND, np.zeros(7), np.zeros(7), np.full(7, 507.0), np.zeros(7),
-                    {"Ne": (k * 10.0, {}), "Te": (np.full(7, 2000.0), {})}, satellite="CSES-01",
-                    instrument="LAP", product="LAP_1", orbit=1, half="night", source_file="l")  # fmt: skip
+    lap = make_pass(
+        T0 + k * SECOND,
+        np.zeros(7),
+        np.zeros(7),
+        np.full(7, 507.0),
+        np.zeros(7),
+        {"Ne": (k * 10.0, {}), "Te": (np.full(7, 2000.0), {})},
+        satellite="CSES-01",
+        instrument="LAP",
+        product="LAP_1",
+        orbit=1,
+        half="night",
+        source_file="l",
+    )
     obs = merge_products([lap, pap], ("Ne", "Te", "Ni_O", "Ti"), cadence_s=1.0, log_density=False)
     assert obs is not None and obs.time.size == 30  # the 1 s PAP base
     ne = obs.values[:, 0]
@@ -395,8 +427,15 @@ def test_window_settings_validate_and_round_trip() -> None:
     assert WindowSettings(radius_rule="deg", radius_value=2).radius_km(5) == pytest.approx(
         2 * 111.195, abs=0.01
     )
-    for bad in ({"radius_rule": "box"}, {"half": "dusk"}, {"features": ("Ne", "B_x")}, {"length": 0},
-                {"satellites": ("SWARM",)}, {"max_nan_frac": 2.0}, {"background": "mean"}):  # fmt: skip
+    for bad in (
+        {"radius_rule": "box"},
+        {"half": "dusk"},
+        {"features": ("Ne", "B_x")},
+        {"length": 0},
+        {"satellites": ("SWARM",)},
+        {"max_nan_frac": 2.0},
+        {"background": "mean"},
+    ):
         with pytest.raises(ValueError):
             WindowSettings(**bad)
     with pytest.raises(ValueError, match="unknown window setting"):
@@ -407,7 +446,15 @@ def test_window_settings_validate_and_round_trip() -> None:
 def test_windows_for_event_takes_a_catalog_row(tmp_path) -> None:
     write_line_pass(tmp_path, T0)
     index, _ = scan_archive(tmp_path, workers=1, progress=False)
-    row = pd.Series({"event_id": "us1", "time": pd.Timestamp("2019-03-11", tz="UTC"), "lat": 0.0, "lon": 0.0,
-                     "mag": 5.0, "depth_km": 10.0})  # fmt: skip
+    row = pd.Series(
+        {
+            "event_id": "us1",
+            "time": pd.Timestamp("2019-03-11", tz="UTC"),
+            "lat": 0.0,
+            "lon": 0.0,
+            "mag": 5.0,
+            "depth_km": 10.0,
+        }
+    )
     res = windows_for_event(row, index, tmp_path, DEG1)
     assert res.target.event_id == "us1" and res.target.depth_km == 10.0 and res.n == 2
