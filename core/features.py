@@ -1,0 +1,166 @@
+"""Feature vocabulary of the windowing layer: which physics variable comes from which product, and the
+transforms that put CSES-01 and DEMETER on comparable scales.
+
+Vocabulary
+    The default features are the plasma parameters common to both satellites (DESIGN §4):
+
+    ========  =========  ==========================  ========================  =========================
+    feature   units      meaning                     CSES-01 source            DEMETER source
+    ========  =========  ==========================  ========================  =========================
+    ``Ne``    cm^-3      electron density            LAP_1 ``A311`` (3 s)      ISL 1144 (1 s)
+    ``Te``    K          electron temperature        LAP_1 ``A321`` (3 s)      ISL 1144 (1 s)
+    ``Ni_O``  cm^-3      O+ density                  PAP_0 ``A315`` (1 s)      IAP 1140 (4 s)
+    ``Ti``    K          ion temperature             PAP_0 ``A322`` (1 s)      IAP 1140 (4 s)
+    ========  =========  ==========================  ========================  =========================
+
+    The readers (:mod:`core.io`) already return these physics names, so "mapping per-satellite names to one
+    vocabulary" reduces to knowing which *product file* of a half-orbit holds which feature
+    (:data:`PRODUCT_FEATURES`). Other scalar variables of those products (``Ni_H``, ``Ni_He``, ``Ni``, …)
+    may be asked for too; they exist only where a product carries them.
+
+Transforms (applied in this order, see :func:`transform_values`)
+    1. ``log_density``: densities (``Ne``, ``Ni*``) become log10 of cm^-3; values ≤ 0 become NaN.
+       Temperatures stay in K. Densities span four orders of magnitude between day and night and between
+       the two altitudes (CSES ~507 km, DEMETER 660–710 km); on a log scale a relative perturbation is an
+       additive offset, which is what a precursor is expected to be.
+    2. ``background="median"``: deviation from a quiet background — the median of the same place's quiet
+       passes (same satellite and half, crossing the same circle) in the ``background_weeks`` weeks before
+       the temporal window, per ``background_lat_bin_deg`` latitude bin (the overall median where a bin has
+       no background value). With ``log_density`` a density deviation is a log10 ratio (dimensionless),
+       a temperature deviation is in K. This removes the climatology (latitude, season, solar activity,
+       satellite altitude), so CSES and DEMETER sequences live on comparable scales for transfer learning.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.passes import FEATURE_UNITS, LONG_NAMES
+
+__all__ = [
+    "DEFAULT_CADENCE_S",
+    "DEFAULT_FEATURES",
+    "DENSITY_FEATURES",
+    "PRODUCT_FEATURES",
+    "Background",
+    "feature_long_name",
+    "feature_units",
+    "products_for",
+    "transform_values",
+]
+
+DEFAULT_FEATURES: tuple[str, ...] = ("Ne", "Te", "Ni_O", "Ti")
+"""Electron density and temperature (Langmuir probe), O+ density and ion temperature (plasma analyser)."""
+
+DENSITY_FEATURES: frozenset[str] = frozenset({"Ne", "Ni", "Ni_H", "Ni_He", "Ni_O"})
+"""Features that ``log_density`` turns into log10(cm^-3)."""
+
+PRODUCT_FEATURES: dict[str, dict[str, tuple[str, ...]]] = {
+    "CSES-01": {
+        "LAP_1": ("Ne", "Te"),
+        "PAP_0": ("Ni_O", "Ti", "Ni_H", "Ni_He", "Vi_x", "Vi_y", "Vi_z"),
+    },
+    "DEMETER": {
+        "1144": ("Ne", "Te", "Ni", "V_plasma", "V_float", "V_sat"),
+        "1140": ("Ni_O", "Ti", "Ni_H", "Ni_He", "Vi_z", "Vi_theta", "Vi_phi", "V_sat"),
+    },
+}
+"""Per satellite: product → the scalar features it carries (first product listed wins a shared name)."""
+
+DEFAULT_CADENCE_S: dict[str, float] = {"CSES-01": 1.0, "DEMETER": 1.0}
+"""Common time base per satellite, seconds (see :mod:`core.windows` for why 1 s)."""
+
+
+def products_for(satellite: str, features: Sequence[str]) -> dict[str, str]:
+    """Feature → the product of ``satellite`` that provides it; ``ValueError`` naming what is unknown."""
+    if satellite not in PRODUCT_FEATURES:
+        raise ValueError(f"unknown satellite {satellite!r} (known: {sorted(PRODUCT_FEATURES)})")
+    out: dict[str, str] = {}
+    for f in features:
+        for product, names in PRODUCT_FEATURES[satellite].items():
+            if f in names:
+                out[f] = product
+                break
+        else:
+            known = sorted({n for names in PRODUCT_FEATURES[satellite].values() for n in names})
+            raise ValueError(f"feature {f!r} is not provided by {satellite} (available: {known})")
+    return out
+
+
+def feature_units(name: str, *, log_density: bool, background: str) -> str:
+    """Units of a feature after the transforms (for the ``feature_units`` attribute of a dataset)."""
+    dens = name in DENSITY_FEATURES
+    if dens and log_density:
+        return "log10 ratio to background" if background != "none" else "log10(cm^-3)"
+    base = FEATURE_UNITS.get(name, "1")
+    return f"{base} (deviation from background)" if background != "none" else base
+
+
+def feature_long_name(name: str) -> str:
+    """Human-readable name of a feature (from the Pass vocabulary)."""
+    return LONG_NAMES.get(name, name)
+
+
+def transform_values(values: np.ndarray, names: Sequence[str], *, log_density: bool) -> np.ndarray:
+    """Step 1 of the transforms on an ``(..., n_features)`` float array: log10 of the density columns
+    (≤ 0 → NaN) when ``log_density``; a new float64 array, input untouched."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    if log_density:
+        for j, n in enumerate(names):
+            if n in DENSITY_FEATURES:
+                col = out[..., j]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[..., j] = np.where(col > 0, np.log10(np.where(col > 0, col, 1.0)), np.nan)
+    return out
+
+
+class Background:
+    """Quiet background of one place: per-feature medians by latitude bin, from (already transformed)
+    background observations ``values`` (n, n_features) at latitudes ``lat`` (n,), degrees.
+
+    :meth:`subtract` returns ``x - background(lat)``: the median of the step's latitude bin, or the
+    feature's overall median where that bin holds no finite value; NaN where the feature has no
+    background value at all.
+    """
+
+    def __init__(self, values: np.ndarray, lat: np.ndarray, bin_deg: float = 1.0):
+        if not bin_deg > 0:
+            raise ValueError(f"background latitude bin must be > 0 deg, got {bin_deg!r}")
+        values = np.asarray(values, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        self.bin_deg = float(bin_deg)
+        self.n_features = values.shape[1] if values.ndim == 2 else 0
+        self.n_values = int(values.shape[0]) if values.ndim == 2 else 0
+        bins = np.floor(lat / self.bin_deg).astype(np.int64)
+        self._overall = np.full(self.n_features, np.nan)
+        self._by_bin: dict[int, np.ndarray] = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices → NaN
+            if self.n_values:
+                self._overall = np.nanmedian(values, axis=0)
+            for b in np.unique(bins):
+                self._by_bin[int(b)] = np.nanmedian(values[bins == b], axis=0)
+
+    @property
+    def empty(self) -> bool:
+        """True when no feature has any finite background value."""
+        return not np.isfinite(self._overall).any()
+
+    def reference(self, lat: np.ndarray) -> np.ndarray:
+        """Background values (n, n_features) at latitudes ``lat`` (degrees)."""
+        lat = np.asarray(lat, dtype=np.float64)
+        bins = np.floor(lat / self.bin_deg).astype(np.int64).ravel()
+        ref = np.tile(self._overall, (bins.size, 1))
+        for i, b in enumerate(bins):
+            row = self._by_bin.get(int(b))
+            if row is not None:
+                ok = np.isfinite(row)
+                ref[i, ok] = row[ok]
+        return ref.reshape(*lat.shape, self.n_features)
+
+    def subtract(self, x: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """``x`` (..., n_features) minus the background at the matching latitudes ``lat`` (...)."""
+        return np.asarray(x, dtype=np.float64) - self.reference(lat)
