@@ -147,7 +147,9 @@ class DatasetSettings:
     """A named dataset: the window settings plus event selection, negatives, splits and seed (frozen).
 
     ``splits``: ((name, first day, last day), …) UTC inclusive; ``None`` = :data:`DEFAULT_SPLITS` of the
-    window's satellites. Magnitudes in catalog units, depths km, days in days.
+    window's satellites. ``bbox``: keep only epicentres in (lon_min, lat_min, lon_max, lat_max) degrees
+    (e.g. the region an archive covers); ``None`` = the whole globe. Magnitudes in catalog units, depths
+    km, days in days.
     """
 
     name: str = "cses-default"
@@ -167,12 +169,17 @@ class DatasetSettings:
     random_place_season_days: float = 15.0
     negative_max_tries: int = 100
     splits: tuple[tuple[str, str, str], ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "event_types", tuple(self.event_types))
         if self.splits is not None:
             object.__setattr__(self, "splits", tuple(tuple(str(x) for x in s) for s in self.splits))
+        if self.bbox is not None:
+            if len(self.bbox) != 4:
+                raise ValueError(f"bbox must be (lon_min, lat_min, lon_max, lat_max), got {self.bbox!r}")
+            object.__setattr__(self, "bbox", tuple(float(v) for v in self.bbox))
         if self.exclusion_radius_of not in ("larger", "pseudo_event"):
             raise ValueError(
                 f"exclusion_radius_of must be 'larger' or 'pseudo_event', got {self.exclusion_radius_of!r}"
@@ -374,6 +381,10 @@ def select_events(catalog: pd.DataFrame, settings: DatasetSettings) -> tuple[pd.
         cat = cat.assign(depth_km=np.nan)
     types = settings.event_types or None
     out = filter_catalog(cat, types=types, max_depth_km=settings.max_depth_km)
+    if (
+        settings.bbox is not None
+    ):  # epicentres in (lon_min, lat_min, lon_max, lat_max), e.g. an archive's region
+        out = filter_catalog(out, types=None, bbox=settings.bbox)
     if settings.mainshocks_only:
         out = mainshocks(out)
     out = filter_catalog(out, types=None, min_mag=settings.min_mag)

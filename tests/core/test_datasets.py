@@ -454,3 +454,14 @@ def test_same_place_negatives_use_the_free_time_exactly() -> None:
     positives = [Target.from_row(r, split=r["split"]) for _, r in events.iterrows()]
     neg, not_placed = draw_negatives(positives, dense, s)
     assert neg == [] and not_placed == 3 * len(positives)
+
+
+def test_bbox_keeps_only_epicentres_in_the_region() -> None:
+    t = pd.Timestamp("2019-03-01", tz="UTC")
+    cat = make_catalog(
+        [("in", t, 10.0, 120.0, 5.5), ("out", t, 10.0, -60.0, 5.5), ("edge", t, -50.0, 95.0, 5.0)]
+    )
+    events, _ = select_events(cat, settings(bbox=(95.0, -50.0, 180.0, 55.0)))
+    assert sorted(events["event_id"]) == ["edge", "in"]
+    with pytest.raises(ValueError, match="bbox"):
+        settings(bbox=(1.0, 2.0))
