@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.archive import INDEX_NAME, scan_archive
+from core.archive import INDEX_NAME, load_index, scan_archive
 from core.atomic import write_text_atomic
 from core.config import Settings, default_settings
+from core.datasets import build_dataset
 
 __all__ = ["DEMO", "DemoSpec", "prepare_demo"]
 
@@ -30,6 +31,7 @@ class DemoSpec:
     region: tuple[float, float, float, float] = (95.0, -50.0, 180.0, 55.0)
     products: tuple[str, ...] = ("LAP_1", "PAP_0")
     seed: int = 0
+    dataset_config: str = "demo"
 
 
 DEMO = DemoSpec()
@@ -56,7 +58,8 @@ def _stamp_matches(path: Path, spec: dict[str, Any]) -> bool:
 def prepare_demo(
     settings: Settings | None = None, *, spec: DemoSpec = DEMO, workers: int = 2, progress: bool = True
 ) -> DemoReport:
-    """Generate and index the demo archive under ``settings.work_dir / "archive"`` unless it is there."""
+    """Generate and index the demo archive under ``settings.work_dir / "archive"`` and build its samples
+    dataset (config ``spec.dataset_config``); each step is skipped when its output is already there."""
     from core.synthetic import generate_archive
 
     settings = settings or default_settings()
@@ -81,4 +84,19 @@ def prepare_demo(
         _, scan = scan_archive(archive, workers=workers, progress=progress)
         write_text_atomic(stamp, json.dumps(wanted, indent=2))
         report.steps["archive"] = f"{generated.summary()} | index: {scan.summary()}"
+    dataset_path = demo_dataset_path(settings)
+    _, built = build_dataset(
+        spec.dataset_config,
+        archive,
+        index=load_index(archive),
+        out=dataset_path,
+        workers=workers,
+        progress=progress,
+    )
+    report.steps["dataset"] = "reused" if built.cached else built.summary()
     return report
+
+
+def demo_dataset_path(settings: Settings) -> Path:
+    """The demo's samples file (NetCDF) under ``settings.work_dir``."""
+    return settings.work_dir / "datasets" / "demo.nc"

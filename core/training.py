@@ -1,0 +1,581 @@
+"""Training: fit a model by name, search hyper-parameters on validation, transfer learning, train + register.
+
+Rules this module keeps (DESIGN §1, §4):
+
+- **Scaling** is fitted on the training split only (it lives inside each estimator, see
+  :mod:`core.models.base`).
+- **Hyper-parameters** are searched with optuna (TPE sampler, seeded) scoring each trial on the
+  **validation** split only: the objective is the validation MCC at the validation-best threshold
+  (``objective="mcc"``; ``"roc_auc"``, ``"pr_auc"`` and ``"event_mcc"`` are options). Neural models
+  early-stop on the validation loss inside every trial. The test splits are never passed to the search
+  (and :func:`~core.models.inputs.require_split` rejects them).
+- **Class imbalance**: every model weights its loss by the inverse class frequency of the training labels
+  (``class_weight="balanced"``; random forest ``"balanced_subsample"``); thresholds are then chosen on
+  validation by MCC, which is insensitive to the class ratio's direction.
+- **Transfer learning** (:func:`pretrain`, :func:`fine_tune`): SeqNetQuake is pre-trained on a source
+  dataset (DEMETER: its train split, early stopping on its validation split) and fine-tuned on the
+  target (CSES) with a strategy of :data:`FINE_TUNE_STRATEGIES`: ``full`` (all layers, learning rate × 0.1),
+  ``freeze_conv`` (the per-chunk convolutional extractor frozen, learning rate unchanged) or
+  ``head_only`` (conv and BiLSTM frozen, only the dense head trains). The standardisation is refitted on
+  the target's training split (each satellite on its own scale).
+- The **quick** path uses :data:`QUICK_PARAMS`: fixed hyper-parameters that are good on the synthetic
+  testbed, for the demo (`make run`) — the search is a separate, slower command.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from core.evaluation import (
+    DecisionRule,
+    Evaluation,
+    best_threshold,
+    event_table,
+    select_and_evaluate,
+)
+from core.models.inputs import (
+    SamplesLike,
+    as_arrays,
+    event_holdout,
+    feature_names,
+    require_split,
+    samples_hash,
+    select_split,
+    split_names,
+)
+from core.models.zoo import MODEL_NAMES, TORCH_MODELS, make_model
+
+__all__ = [
+    "FINE_TUNE_STRATEGIES",
+    "QUICK_PARAMS",
+    "SEARCH_SPACES",
+    "SearchResult",
+    "TrainResult",
+    "fine_tune",
+    "fit_model",
+    "pretrain",
+    "search_hyperparameters",
+    "suggest_params",
+    "train_default_models",
+    "train_model",
+]
+
+FINE_TUNE_STRATEGIES: dict[str, tuple[str, ...]] = {
+    "full": (),
+    "freeze_conv": ("conv",),
+    "head_only": ("conv", "lstm"),
+}
+_FINE_TUNE_LR_FACTOR = {"full": 0.1, "freeze_conv": 1.0, "head_only": 1.0}
+
+#: Fixed hyper-parameters of the quick/demo path (good on the synthetic testbed; inside the search spaces).
+QUICK_PARAMS: dict[str, dict[str, Any]] = {
+    "seqnetquake": {
+        "conv_layers": 2,
+        "conv_filters": 4,
+        "kernel_size": 3,
+        "lstm_layers": 1,
+        "lstm_units": 64,
+        "dense_layers": 2,
+        "dense_units": 32,
+        "dropout": 0.2,
+        "epochs": 30,
+        "batch_size": 64,
+        "lr": 2e-3,
+        "patience": 5,
+    },
+    "cnn": {
+        "conv_layers": 2,
+        "filters": 32,
+        "kernel_size": 3,
+        "dense_units": 64,
+        "epochs": 30,
+        "patience": 5,
+    },
+    "lstm": {"units": 64, "layers": 1, "dense_units": 32, "epochs": 30, "patience": 5},
+    "bilstm": {"units": 64, "layers": 1, "dense_units": 32, "epochs": 30, "patience": 5},
+    "random_forest": {"n_estimators": 200, "min_samples_leaf": 3},
+    "svm": {"C": 1.0, "gamma": "scale", "max_train_samples": 8000},
+    "hist_gradient_boosting": {"learning_rate": 0.1, "max_iter": 200, "max_leaf_nodes": 31},
+}
+
+
+# ------------------------------------------------------------------------------------------ search spaces
+
+
+def _space_seqnetquake(trial: Any) -> dict[str, Any]:
+    # The authors' space (DESIGN §1); batch sizes and epochs bounded for CPU (early stopping decides).
+    return {
+        "conv_layers": trial.suggest_int("conv_layers", 2, 4),
+        "conv_filters": trial.suggest_int("conv_filters", 2, 4),
+        "kernel_size": trial.suggest_int("kernel_size", 2, 3),
+        "lstm_layers": trial.suggest_int("lstm_layers", 1, 5),
+        "lstm_units": trial.suggest_categorical("lstm_units", [64, 128, 256, 512]),
+        "dense_layers": trial.suggest_int("dense_layers", 2, 6),
+        "dense_units": trial.suggest_categorical("dense_units", [16, 32, 64, 128]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
+        "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
+        "epochs": 100,
+        "patience": 8,
+    }
+
+
+def _space_cnn(trial: Any) -> dict[str, Any]:
+    return {
+        "conv_layers": trial.suggest_int("conv_layers", 1, 3),
+        "filters": trial.suggest_categorical("filters", [16, 32, 64]),
+        "kernel_size": trial.suggest_int("kernel_size", 2, 5),
+        "dense_units": trial.suggest_categorical("dense_units", [32, 64, 128]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
+        "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
+        "epochs": 100,
+        "patience": 8,
+    }
+
+
+def _space_recurrent(trial: Any) -> dict[str, Any]:
+    return {
+        "units": trial.suggest_categorical("units", [32, 64, 128, 256]),
+        "layers": trial.suggest_int("layers", 1, 3),
+        "dense_units": trial.suggest_categorical("dense_units", [16, 32, 64]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "lr": trial.suggest_float("lr", 1e-4, 3e-3, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
+        "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
+        "epochs": 100,
+        "patience": 8,
+    }
+
+
+def _space_random_forest(trial: Any) -> dict[str, Any]:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 100, 500, step=50),
+        "max_depth": trial.suggest_categorical("max_depth", [None, 8, 16, 32]),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 10),
+        "max_features": trial.suggest_categorical("max_features", ["sqrt", "log2", 0.3]),
+    }
+
+
+def _space_svm(trial: Any) -> dict[str, Any]:
+    return {
+        "C": trial.suggest_float("C", 0.1, 100.0, log=True),
+        "gamma": trial.suggest_float("gamma", 1e-4, 1e-1, log=True),
+        "scaling": trial.suggest_categorical("scaling", ["standard", "standard+l2"]),
+    }
+
+
+def _space_hgb(trial: Any) -> dict[str, Any]:
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+        "max_leaf_nodes": trial.suggest_int("max_leaf_nodes", 15, 63),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 10, 100, log=True),
+        "l2_regularization": trial.suggest_float("l2_regularization", 1e-4, 10.0, log=True),
+        "max_iter": 500,
+    }
+
+
+#: Optuna search spaces per model: ``trial → params`` (fixed entries such as epochs are included).
+SEARCH_SPACES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "seqnetquake": _space_seqnetquake,
+    "cnn": _space_cnn,
+    "lstm": _space_recurrent,
+    "bilstm": _space_recurrent,
+    "random_forest": _space_random_forest,
+    "svm": _space_svm,
+    "hist_gradient_boosting": _space_hgb,
+}
+
+
+def suggest_params(name: str, trial: Any) -> dict[str, Any]:
+    """Hyper-parameters of model ``name`` drawn by an optuna ``trial`` from :data:`SEARCH_SPACES`."""
+    return SEARCH_SPACES[name](trial)
+
+
+# ------------------------------------------------------------------------------------------------ fitting
+
+
+def _merge(
+    name: str, params: Mapping[str, Any] | None, seed: int | None, quick: bool = False
+) -> dict[str, Any]:
+    merged = dict(QUICK_PARAMS.get(name, {})) if quick else {}
+    merged.update(params or {})
+    if seed is not None:
+        merged["seed"] = int(seed)
+    return merged
+
+
+def fit_model(
+    name: str,
+    train: SamplesLike,
+    validation: SamplesLike | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    features: Sequence[str] | None = None,
+) -> Any:
+    """A fitted estimator ``name`` (see :mod:`core.models.zoo`) with ``params`` on ``train``, early
+    stopping (neural models, gradient boosting) on ``validation``. Samples datasets are checked to hold
+    only their split (``train`` / ``validation``)."""
+    require_split(train, "train", what="model fitting")
+    require_split(validation, "validation", what="early stopping")
+    model = make_model(name, **_merge(name, params, seed))
+    X, y = as_arrays(train, features)
+    if validation is None:
+        return model.fit(X, y)
+    Xv, yv = as_arrays(validation, features)
+    return model.fit(X, y, Xv, yv)
+
+
+def _validation_objective(
+    model: Any, validation: SamplesLike, objective: str, features: Sequence[str] | None
+) -> float:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    Xv, yv = as_arrays(validation, features)
+    prob = model.predict_proba(Xv)[:, 1]
+    if objective == "mcc":
+        return best_threshold(yv, prob)[1]
+    if objective == "roc_auc":
+        return float(roc_auc_score(yv, prob))
+    if objective == "pr_auc":
+        return float(average_precision_score(yv, prob))
+    if objective == "event_mcc":
+        if not isinstance(validation, xr.Dataset):
+            raise ValueError("objective 'event_mcc' needs a Samples dataset (event ids)")
+        thr, _ = best_threshold(yv, prob)
+        ev = event_table(validation["event_id"].values, yv, prob, sample_threshold=thr)
+        return max(best_threshold(ev["label"], ev[r])[1] for r in ("mean", "fraction", "max"))
+    raise ValueError(f"unknown objective {objective!r}")
+
+
+@dataclass
+class SearchResult:
+    """Outcome of :func:`search_hyperparameters`: the best parameters (fixed entries included), the best
+    validation objective and every trial as a table."""
+
+    name: str
+    best_params: dict[str, Any]
+    best_value: float
+    objective: str
+    trials: pd.DataFrame
+    seconds: float
+
+
+def search_hyperparameters(
+    name: str,
+    train: SamplesLike,
+    validation: SamplesLike,
+    *,
+    n_trials: int = 20,
+    seed: int = 0,
+    timeout_s: float | None = None,
+    objective: str = "mcc",
+    base_params: Mapping[str, Any] | None = None,
+    features: Sequence[str] | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> SearchResult:
+    """Optuna TPE search (seeded) of model ``name``'s :data:`SEARCH_SPACES` scored on ``validation``.
+
+    Each trial fits on ``train`` (early stopping on ``validation``) and scores the validation
+    ``objective``; failing trials are recorded and skipped. ``progress(trial_number, value)`` is called
+    after each trial. Test data cannot enter: only train and validation are arguments and Samples inputs
+    are checked for their split labels.
+    """
+    import optuna
+
+    require_split(train, "train", what="hyper-parameter search (fitting)")
+    require_split(validation, "validation", what="hyper-parameter search (scoring)")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fixed = dict(base_params or {})
+    t0 = time.perf_counter()
+
+    def run(trial: Any) -> float:
+        params = {**suggest_params(name, trial), **fixed, "seed": seed}
+        model = fit_model(name, train, validation, params, features=features)
+        value = _validation_objective(model, validation, objective, features)
+        trial.set_user_attr("params", {k: v for k, v in params.items() if k not in trial.params})
+        if progress is not None:
+            progress(trial.number, value)
+        return value if math.isfinite(value) else -1.0
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(run, n_trials=int(n_trials), timeout=timeout_s, catch=(ValueError, RuntimeError))
+    best = study.best_trial
+    best_params = {**best.user_attrs.get("params", {}), **best.params}
+    trials = study.trials_dataframe(attrs=("number", "value", "params", "state", "duration"))
+    return SearchResult(name, best_params, float(best.value), objective, trials, time.perf_counter() - t0)
+
+
+# ----------------------------------------------------------------------------------------------- transfer
+
+
+def pretrain(
+    source: xr.Dataset,
+    params: Mapping[str, Any] | None = None,
+    *,
+    features: Sequence[str] | None = None,
+    holdout: float = 0.15,
+    seed: int = 0,
+    quick: bool = False,
+) -> Any:
+    """SeqNetQuake fitted on a source dataset (DEMETER): on its ``train`` split with early stopping on its
+    ``validation`` split when it has both, otherwise on all its samples with ``holdout`` of the events
+    (per label, seeded) held out for early stopping. (The source era never overlaps the target's.)"""
+    splits = split_names(source)
+    if "train" in splits and "validation" in splits:
+        fit_part, stop_part = select_split(source, "train"), select_split(source, "validation")
+    else:
+        fit_part, stop_part = event_holdout(source, holdout, seed)
+    model = make_model("seqnetquake", **_merge("seqnetquake", params, seed, quick))
+    X, y = as_arrays(fit_part, features)
+    Xv, yv = as_arrays(stop_part, features)
+    model.fit(X, y, Xv, yv)
+    model.transfer_ = {
+        "role": "pretrained",
+        "source_hash": samples_hash(source),
+        "n_source_samples": len(y) + len(yv),
+    }
+    return model
+
+
+def fine_tune(
+    pretrained: Any,
+    train: SamplesLike,
+    validation: SamplesLike | None = None,
+    *,
+    strategy: str = "full",
+    lr: float | None = None,
+    epochs: int | None = None,
+    refit_scaler: bool = True,
+    features: Sequence[str] | None = None,
+) -> Any:
+    """A fine-tuned copy of a pre-trained SeqNetQuake (the original is left untouched).
+
+    ``strategy`` in :data:`FINE_TUNE_STRATEGIES`; ``lr`` defaults to the pre-training learning rate × 0.1
+    for ``full`` and × 1 for the frozen strategies. Frozen layer groups keep their pre-trained weights
+    exactly. ``epochs`` overrides the maximum number of epochs.
+    """
+    if strategy not in FINE_TUNE_STRATEGIES:
+        raise ValueError(f"strategy must be one of {list(FINE_TUNE_STRATEGIES)}, got {strategy!r}")
+    require_split(train, "train", what="fine-tuning")
+    require_split(validation, "validation", what="early stopping")
+    model = copy.deepcopy(pretrained)
+    if epochs is not None:
+        model.set_params(epochs=int(epochs))
+    rate = float(lr) if lr is not None else float(pretrained.lr) * _FINE_TUNE_LR_FACTOR[strategy]
+    X, y = as_arrays(train, features)
+    if validation is not None:
+        Xv, yv = as_arrays(validation, features)
+    else:
+        Xv = yv = None
+    model.continue_fit(
+        X, y, Xv, yv, freeze=FINE_TUNE_STRATEGIES[strategy], lr=rate, refit_scaler=refit_scaler
+    )
+    model.transfer_ = {
+        **getattr(pretrained, "transfer_", {}),
+        "role": "fine_tuned",
+        "strategy": strategy,
+        "lr": rate,
+        "frozen": list(FINE_TUNE_STRATEGIES[strategy]),
+    }
+    return model
+
+
+# -------------------------------------------------------------------------------------- train + register
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_model` produced: the fitted model, its parameters, the validation-chosen decision
+    rule, validation and test evaluations, the search (if any) and the registry record (if saved)."""
+
+    name: str
+    model: Any
+    params: dict[str, Any]
+    rule: DecisionRule
+    validation: Evaluation
+    tests: dict[str, Evaluation]
+    dataset_hash: str
+    fit_seconds: float
+    search: SearchResult | None = None
+    record: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, Any]:
+        """JSON-able metrics by split (what the registry stores)."""
+        out = {"validation": self.validation.to_dict()}
+        out.update({k: v.to_dict() for k, v in self.tests.items()})
+        return out
+
+
+def _dataset_settings(samples: xr.Dataset) -> dict[str, Any]:
+    keep = {}
+    for k, v in samples.attrs.items():
+        if isinstance(v, str | int | float | bool):
+            keep[k] = v
+    return keep
+
+
+def train_model(
+    name: str,
+    samples: xr.Dataset,
+    *,
+    params: Mapping[str, Any] | None = None,
+    quick: bool = False,
+    n_trials: int = 0,
+    objective: str = "mcc",
+    timeout_s: float | None = None,
+    seed: int = 0,
+    n_boot: int = 1000,
+    ground_truth: str | Path | pd.DataFrame | None = None,
+    registry_root: str | Path | None = None,
+    version: str | None = None,
+    make_default: bool = False,
+    pretrained: Any = None,
+    strategy: str = "full",
+) -> TrainResult:
+    """Train model ``name`` on a Samples dataset the protocol's way and (optionally) register it.
+
+    1. hyper-parameters: ``params`` (over :data:`QUICK_PARAMS` when ``quick``), or — when
+       ``n_trials > 0`` — an optuna search on the validation split;
+    2. fit on ``train`` with early stopping on ``validation`` (or, with ``pretrained``, fine-tune it
+       with ``strategy``);
+    3. choose the decision rule on ``validation`` only;
+    4. evaluate every test split (``test``, ``test2``) once, with bootstrap intervals (``n_boot``) and the
+       ground-truth ceiling when ``ground_truth`` (table or ``ground_truth.csv``) is given;
+    5. save to ``registry_root`` when given (``make_default`` marks it as the dashboard's default).
+    """
+    splits = split_names(samples)
+    if "train" not in splits or "validation" not in splits:
+        raise ValueError(f"the dataset needs train and validation splits, has {splits}")
+    train, validation = select_split(samples, "train"), select_split(samples, "validation")
+    tests = {s: select_split(samples, s) for s in splits if s not in {"train", "validation"}}
+    feats = feature_names(samples)
+    search = None
+    chosen = _merge(name, params, seed, quick)
+    if n_trials > 0:
+        search = search_hyperparameters(
+            name,
+            train,
+            validation,
+            n_trials=n_trials,
+            seed=seed,
+            timeout_s=timeout_s,
+            objective=objective,
+            base_params=params,
+            features=feats,
+        )
+        chosen = {**search.best_params, "seed": seed}
+    t0 = time.perf_counter()
+    if pretrained is not None:
+        model = fine_tune(pretrained, train, validation, strategy=strategy, features=feats)
+    else:
+        model = fit_model(name, train, validation, chosen, features=feats)
+    fit_seconds = time.perf_counter() - t0
+    satellite = _single(samples, "satellite")
+    pipe = select_and_evaluate(
+        model,
+        validation,
+        tests,
+        features=feats,
+        n_boot=n_boot,
+        seed=seed,
+        ground_truth=ground_truth,
+        satellite=satellite,
+    )
+    result = TrainResult(
+        name=name,
+        model=model,
+        params=model.get_params(),
+        rule=pipe.rule,
+        validation=pipe.validation,
+        tests=pipe.tests,
+        dataset_hash=samples_hash(samples),
+        fit_seconds=fit_seconds,
+        search=search,
+    )
+    if registry_root is not None:
+        from core.models.registry import save_model
+
+        result.record = save_model(
+            model,
+            name,
+            root=registry_root,
+            rule=pipe.rule,
+            metrics=result.metrics(),
+            settings={
+                "quick": quick,
+                "n_trials": n_trials,
+                "objective": objective,
+                "seed": seed,
+                "n_boot": n_boot,
+                "fit_seconds": fit_seconds,
+                "best_epoch": getattr(model, "best_epoch_", None),
+                "transfer": getattr(model, "transfer_", None),
+                "search_best_value": search.best_value if search else None,
+                "dataset": _dataset_settings(samples),
+                "satellite": satellite,
+                "n_samples": {s: int((samples["split"].values.astype(str) == s).sum()) for s in splits},
+                "class_weight": "inverse class frequency of the training labels (balanced)",
+            },
+            dataset_hash=result.dataset_hash,
+            features=feats,
+            version=version,
+            make_default=make_default,
+        )
+    return result
+
+
+def _single(samples: xr.Dataset, name: str) -> str | None:
+    if name not in samples.coords and name not in samples:
+        return None
+    values = np.unique(np.asarray(samples[name].values).astype(str))
+    return str(values[0]) if len(values) == 1 else None
+
+
+def train_default_models(
+    samples: xr.Dataset,
+    registry_root: str | Path,
+    *,
+    names: Sequence[str] = MODEL_NAMES,
+    seed: int = 0,
+    n_boot: int = 200,
+    ground_truth: str | Path | pd.DataFrame | None = None,
+    make_default: bool = True,
+    progress: Callable[[str, TrainResult], None] | None = None,
+) -> dict[str, TrainResult]:
+    """The demo path: train every model in ``names`` with :data:`QUICK_PARAMS` on ``samples``, register
+    each and make it the dashboard's default. ``progress(name, result)`` after each model."""
+    results: dict[str, TrainResult] = {}
+    for name in names:
+        results[name] = train_model(
+            name,
+            samples,
+            quick=True,
+            seed=seed,
+            n_boot=n_boot,
+            ground_truth=ground_truth,
+            registry_root=registry_root,
+            make_default=make_default,
+        )
+        if progress is not None:
+            progress(name, results[name])
+    return results
+
+
+def is_torch_model(name: str) -> bool:
+    """Whether model ``name`` is a PyTorch model (has epochs, layer groups, a device)."""
+    return name in TORCH_MODELS

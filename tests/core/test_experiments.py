@@ -1,0 +1,104 @@
+"""A tiny end-to-end run of the paper suite (seconds): every table, the report, the figures."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from core import experiments
+from core.experiments import PAPER_HEADLINES, SYNTHETIC_STATEMENT, export_figures, run_paper_suite
+from tests.core.models.make_samples import ground_truth_table, make_samples
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory):
+    import torch
+
+    torch.set_num_threads(1)
+    cses = make_samples(40, 20, seed=1, signal=2.0, injected_fraction=0.8)
+    datasets = {
+        "cses": cses,
+        "demeter": make_samples(50, 20, seed=2, signal=2.0, satellite="DEMETER"),
+        "cses-L10": make_samples(30, 10, seed=3, signal=2.0),
+        "cses-day": make_samples(30, 20, seed=4, signal=1.0, half="day"),
+    }
+    out = tmp_path_factory.mktemp("report")
+    messages: list[str] = []
+    result = run_paper_suite(
+        datasets,
+        out,
+        quick=True,
+        n_boot=30,
+        ground_truth=ground_truth_table(cses),
+        models=("seqnetquake", "cnn", "svm"),
+        fractions=(0.5, 1.0),
+        png=False,
+        progress=messages.append,
+    )
+    return result, messages
+
+
+def test_suite_writes_every_table(suite) -> None:
+    result, messages = suite
+    out = result.out_dir
+    for name in (
+        "a_spatial_windows",
+        "b_sequence_lengths",
+        "c_day_night",
+        "d_transfer",
+        "d_learning_curve",
+        "e_benchmarks",
+        "placebo",
+        "headline",
+    ):
+        assert (out / f"{name}.csv").exists(), name
+    e = pd.read_csv(out / "e_benchmarks.csv")
+    assert set(e["model"]) == {"seqnetquake", "cnn", "svm"} and set(e["split"]) == {"test"}
+    assert {"sample_mcc", "sample_mcc_lo", "event_f1_hi", "ceiling_event_mcc"} <= set(e.columns)
+    d = pd.read_csv(out / "d_transfer.csv")
+    assert set(d["strategy"]) == {"direct", "pretrained_only", "full", "freeze_conv", "head_only"}
+    assert d["chosen_on_validation"].sum() == 1
+    curve = pd.read_csv(out / "d_learning_curve.csv")
+    assert set(curve["fraction"]) == {0.5, 1.0} and curve["method"].nunique() == 2
+    # the default dataset is trained once and reused by (a), (b), (c), (d), (e)
+    assert sum(m == "train seqnetquake on cses-default" for m in messages) == 1
+    assert "a_spatial_windows" in result.tables and len(result.tables["a_spatial_windows"]) == 1
+    assert set(result.tables["b_sequence_lengths"]["variant"]) == {"L = 10", "L = 20"}
+    assert result.skipped == {}
+
+
+def test_report_and_headline(suite) -> None:
+    result, _ = suite
+    text = result.report.read_text()
+    assert SYNTHETIC_STATEMENT in text
+    assert "0.6792" in text and "+29.0 %" in text and "+64.2 %" in text
+    head = pd.read_csv(result.out_dir / "headline.csv")
+    assert any(head["quantity"].str.contains("placebo")) and any(head["quantity"].str.contains("ceiling"))
+    assert head["paper"].dropna().isin(list(PAPER_HEADLINES.values()) + [0.0]).all()
+    meta = json.loads((result.out_dir / "suite.json").read_text())
+    assert meta["quick"] is True and "cses-default" in meta["datasets"]
+    assert result.figure_format == "html" and all(p.suffix == ".html" for p in result.figures)
+    assert {p.stem for p in result.figures} >= {"e_roc_pr", "e_confusion", "d_learning_curve"}
+
+
+def test_missing_datasets_are_skipped(tmp_path) -> None:
+    result = run_paper_suite({"cses-day": make_samples(16, 20, seed=1)}, tmp_path, n_boot=5, figures=False)
+    assert set(result.skipped) == {"a_spatial_windows", "b_sequence_lengths", "d_transfer", "e_benchmarks"}
+    assert "skipped" in result.report.read_text()
+
+
+def test_png_export_falls_back_to_html(tmp_path, monkeypatch) -> None:
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no browser")
+
+    monkeypatch.setattr(pio, "write_images", broken)
+    paths, fmt = export_figures({"f": go.Figure(go.Scatter(x=[0, 1], y=[1, 0]))}, tmp_path)
+    assert fmt == "html" and "<html>" in paths[0].read_text()
+    assert (tmp_path / "plotly.min.js").exists()  # standalone offline: plotly.js written beside the figures
+    assert not list(tmp_path.glob(".*.tmp.png"))
+    assert experiments._gain(0.5, 0.4) == pytest.approx(0.25)

@@ -1,0 +1,79 @@
+"""score_event: every registry model's per-sample and per-event scores for one event, cached."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import scoring
+from core.models.inputs import select_split
+from core.scoring import SCORE_COLUMNS, event_samples, event_summary, score_event, scoring_models
+from core.training import train_model
+from tests.core.models.make_samples import make_samples
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    import torch
+
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("models")
+    ds = make_samples(n_events=30, seed=4, signal=3.0)
+    for name, params in (
+        ("seqnetquake", {"epochs": 3}),
+        ("svm", {}),
+        ("random_forest", {"n_estimators": 20}),
+    ):
+        train_model(name, ds, quick=True, params=params, n_boot=10, registry_root=root, make_default=True)
+    return root, ds
+
+
+def test_score_event_all_models(registry) -> None:
+    root, ds = registry
+    scoring.clear_cache()
+    test = select_split(ds, "test")
+    event = event_samples(ds, test["event_id"].values[0])
+    assert set(event["split"].values) == {"test"} and event.sizes["sample"] >= 2
+    models = scoring_models(root)
+    assert list(models) == ["seqnetquake", "random_forest", "svm"]
+    table = score_event(event, models)
+    assert list(table.columns) == list(SCORE_COLUMNS)
+    n = event.sizes["sample"]
+    assert len(table) == 3 * n
+    for name, part in table.groupby("model"):
+        rule = models[name].rule
+        assert part["probability"].between(0, 1).all()
+        assert (part["sample_decision"] == (part["probability"] >= rule.sample_threshold)).all()
+        ev = part["event_probability"].iloc[0]
+        expected = {
+            "mean": part["probability"].mean(),
+            "max": part["probability"].max(),
+            "fraction": part["sample_decision"].mean(),
+        }[rule.event_rule]
+        assert ev == pytest.approx(expected)
+        assert part["event_decision"].iloc[0] == (ev >= rule.event_threshold)
+    summary = event_summary(table)
+    assert len(summary) == 3 and set(summary["model"]) == set(models)
+    # the cache returns an equal copy (mutating it does not poison the cache)
+    again = score_event(event, models)
+    again.loc[0, "probability"] = -1.0
+    assert score_event(event, models).equals(table)
+    # default: the registry's defaults
+    assert score_event(event, root=root).equals(table)
+
+
+def test_score_event_edge_cases(registry) -> None:
+    root, ds = registry
+    models = scoring_models(root)
+    empty = event_samples(ds, "no-such-event")
+    assert empty.sizes["sample"] == 0
+    assert score_event(empty, models).empty
+    # a dataset without one of the model's features: the model's rows carry NaN, not an error
+    fewer = ds.isel(sample=[0, 1]).isel(feature=[0, 1, 2])
+    table = score_event(fewer, models, use_cache=False)
+    assert table["probability"].isna().all() and not table["event_decision"].any()
+    # features in another order are matched by name
+    shuffled = ds.isel(sample=[0, 1]).isel(feature=[3, 2, 1, 0])
+    a = score_event(shuffled, models, use_cache=False)
+    b = score_event(ds.isel(sample=[0, 1]), models, use_cache=False)
+    np.testing.assert_allclose(a["probability"], b["probability"])
