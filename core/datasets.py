@@ -22,8 +22,9 @@ Negatives (non-seismic, ``label`` 0)
     — independent of order and parallelism:
 
     - ``"same_place"`` (default): the positive's epicentre and magnitude at a uniformly random time of
-      its own split period (within the archive's time span) *where that place is free of exclusions*
-      (the free time is computed exactly, so a pseudo-event is only missing when the place has none);
+      its own split period (within the archive's time span), limited to ± ``negative_time_window_days``
+      (90) days of the positive's origin time, *where that place is free of exclusions* (the free time
+      is computed exactly, so a pseudo-event is only missing when the place has none in that window);
     - ``"random_place"``: a uniformly random point of the sphere with |lat| ≤ ``random_place_max_lat``
       (60°) within ± ``random_place_season_days`` (15) days of the positive (same season);
     - ``"none"``: no negatives.
@@ -36,6 +37,14 @@ Negatives (non-seismic, ``label`` 0)
     takes the larger of the pseudo-event's and the catalog event's radii, so a pseudo-event never sits in
     the preparation zone of a nearby larger shock either — but then about half of the events (the active
     regions) get no negative at all, and a model could learn regional activity instead of precursors.
+    Why the ± 90-day window (season matching): earthquakes cluster in time, so negatives drawn uniformly
+    over a split period of years leave the share of positives swinging with the season, and with the
+    seasonal cycle of the ionosphere the label becomes partly predictable from the season alone — a
+    shortcut that scores on validation and fails on test. With the window each negative sits in its
+    positive's season (30…90 days away with the protocol's ± 30-day exclusion, which also blocks the
+    positive's own place around its time). It balances the classes season by season, not month by month:
+    a one-month aftershock sequence blocks its own month at its own place, and a split shorter than the
+    window is not changed at all. ``None`` (TOML ``false``) draws over the whole split period, as before.
     Its id is ``<positive id>-neg<k>``; it inherits the
     split of its time (= its positive's split) and the positive's magnitude, and goes through exactly
     the same windowing as the positives (:mod:`core.windows`). Caveat: the built-in 2013–2023 catalog
@@ -112,6 +121,7 @@ __all__ = [
     "load_samples",
     "select_events",
     "write_samples",
+    "samples_from_windows",
 ]
 
 FORMAT_VERSION = 1
@@ -167,6 +177,7 @@ class DatasetSettings:
     exclusion_mag_margin: float = 0.5
     random_place_max_lat: float = 60.0
     random_place_season_days: float = 15.0
+    negative_time_window_days: float | None = 90.0
     negative_max_tries: int = 100
     splits: tuple[tuple[str, str, str], ...] | None = None
     bbox: tuple[float, float, float, float] | None = None
@@ -188,6 +199,13 @@ class DatasetSettings:
             raise ValueError(f"negatives must be one of {NEGATIVE_MODES}, got {self.negatives!r}")
         if not float(self.negative_ratio) >= 0:
             raise ValueError(f"negative_ratio must be >= 0, got {self.negative_ratio!r}")
+        win = self.negative_time_window_days
+        if win is False:  # TOML has no null: `negative_time_window_days = false` means no window
+            object.__setattr__(self, "negative_time_window_days", None)
+        elif win is not None:
+            if isinstance(win, bool) or not (math.isfinite(float(win)) and float(win) > 0):
+                raise ValueError(f"negative_time_window_days must be > 0, false or None, got {win!r}")
+            object.__setattr__(self, "negative_time_window_days", float(win))
         if not 0 < float(self.random_place_max_lat) <= 90:
             raise ValueError(f"random_place_max_lat must be in (0, 90], got {self.random_place_max_lat!r}")
         periods = self.split_periods()
@@ -499,6 +517,8 @@ def draw_negatives(
     lo_span, hi_span = span_ns if span_ns is not None else (-(2**62), 2**62)
     ratio = float(settings.negative_ratio)
     same_place = settings.negatives == "same_place"
+    win = settings.negative_time_window_days
+    win_ns = round(float(win) * _NS_PER_DAY) if same_place and win is not None else None
     out: list[Target] = []
     not_placed = 0
     for pos in positives:
@@ -506,11 +526,14 @@ def draw_negatives(
         n = int(math.floor(ratio)) + int(rng.random() < ratio - math.floor(ratio))
         periods = [(max(a, lo_span + w_ns), min(b, hi_span)) for a, b in bounds.get(pos.split, [])]
         periods = [(a, b) for a, b in periods if b > a]
+        if win_ns is not None:  # season-matched: only within ± the window of the positive's origin time
+            periods = [(max(a, pos.time_ns - win_ns), min(b, pos.time_ns + win_ns + 1)) for a, b in periods]
+            periods = [(a, b) for a, b in periods if b > a]
         free = excl.free_periods(periods, pos.lat, pos.lon, pos.mag) if n and same_place else []
         for k in range(n):
             placed = None
             for _ in range(int(settings.negative_max_tries)):
-                if same_place:  # uniform over the time the place is free of exclusions
+                if same_place:  # uniform over the free time of the place (within the window)
                     if not free:
                         break
                     lengths = np.array([b - a for a, b in free], dtype=np.float64)
@@ -940,3 +963,11 @@ def get_config(name: str, path: str | os.PathLike[str] | None = None) -> Dataset
             f"unknown dataset configuration {name!r}; known: {', '.join(sorted(configs))}"
         )
     return configs[name]
+
+
+def samples_from_windows(
+    results: Sequence[EventWindows], settings: DatasetSettings, attrs: Mapping[str, Any] | None = None
+) -> xr.Dataset:
+    """Stack the windows of some targets into a Samples dataset (DESIGN §3) — e.g. the sequences of one
+    event for scoring; ``split`` is empty unless the targets carry one."""
+    return _assemble(list(results), settings, dict(attrs or {"settings": json.dumps(settings.to_dict())}))

@@ -15,7 +15,10 @@ from typing import Any
 from core.archive import INDEX_NAME, load_index, scan_archive
 from core.atomic import write_text_atomic
 from core.config import Settings, default_settings
-from core.datasets import build_dataset
+from core.datasets import build_dataset, load_samples
+from core.models.inputs import samples_hash
+from core.models.registry import default_registry_root, list_models
+from core.training import TrainResult, train_default_models
 
 __all__ = ["DEMO", "DemoSpec", "prepare_demo"]
 
@@ -94,7 +97,33 @@ def prepare_demo(
         progress=progress,
     )
     report.steps["dataset"] = "reused" if built.cached else built.summary()
+    report.steps["models"] = _train_demo_models(
+        settings, dataset_path, archive / "ground_truth.csv", progress
+    )
     return report
+
+
+def _train_demo_models(settings: Settings, dataset_path: Path, ground_truth: Path, progress: bool) -> str:
+    """Train the default models (fixed good hyper-parameters, no search) unless the registry's defaults
+    were trained on this very dataset."""
+    root = default_registry_root(settings)
+    samples = load_samples(dataset_path)
+    wanted = samples_hash(samples)
+    models = list_models(root)
+    defaults = models[models["default"]]
+    if len(defaults) and (defaults["dataset_hash"] == wanted).all():
+        return "reused"
+    lines = []
+
+    def done(name: str, result: TrainResult) -> None:
+        lines.append(f"{name} {result.fit_seconds:.1f} s")
+        if progress:
+            print(f"  trained {name} in {result.fit_seconds:.1f} s", flush=True)
+
+    train_default_models(
+        samples, root, ground_truth=ground_truth if ground_truth.exists() else None, progress=done
+    )
+    return "trained " + ", ".join(lines)
 
 
 def demo_dataset_path(settings: Settings) -> Path:

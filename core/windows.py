@@ -142,6 +142,18 @@ REASONS: tuple[str, ...] = (
 )
 """Why an event gave no sequence, in pipeline order (see the module docstring)."""
 
+_REASON_TEXT: dict[str, str] = {
+    "no_coverage": "the archive holds no pass of {sats} anywhere in the {days:g} days before the event",
+    "no_pass": "no {half} pass crosses the circle of {radius:,.0f} km in the {days:g} days before the event",
+    "disturbed": "every crossing pass failed the quiet-time filter (Kp > {kp:g} or Dst < {dst} nT in the "
+    "{qh:g} h before it)",
+    "unreadable": "the files of every quiet crossing pass failed to read",
+    "too_few_points": "no in-circle track holds L = {L} observations before the origin time",
+    "gaps": "the in-circle tracks are cut by data gaps into pieces shorter than L = {L}",
+    "all_nan": "sequences were cut but every one was dropped by the NaN rules (max NaN share {nan:g})",
+    "no_background": "background = 'median' and no quiet background pass had a value",
+}
+
 KM_PER_DEG: float = math.pi / 180.0 * EARTH_RADIUS_KM
 QUERY_MARGIN_KM: float = 3.0
 _NS = 1_000_000_000
@@ -879,3 +891,19 @@ def windows_for_event(
     target = event if isinstance(event, Target) else Target.from_row(event)
     (selection,) = select_passes(index, [target], settings)
     return window_event(target, selection, root, settings)
+
+
+def describe_outcome(outcome: str, settings: WindowSettings, mag: float) -> str:
+    """Why an event of magnitude ``mag`` gave no sequence, in words (``outcome`` in :data:`REASONS`)."""
+    template = _REASON_TEXT.get(outcome, outcome)
+    return template.format(
+        sats=", ".join(settings.satellites),
+        days=float(settings.days_before),
+        half="day or night" if settings.half == "both" else settings.half,
+        radius=settings.radius_km(mag),
+        kp=float(settings.kp_max),
+        dst="–" if settings.dst_min_nt is None else f"{float(settings.dst_min_nt):g}",
+        qh=float(settings.quiet_window_h),
+        L=int(settings.length),
+        nan=float(settings.max_nan_frac),
+    )

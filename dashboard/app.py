@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc, html
+import diskcache
+from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 from flask import Response, abort, request
 
 from core.config import Settings, default_settings
@@ -50,8 +51,10 @@ def _shell() -> html.Div:
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for ``settings`` (defaults from the environment)."""
     settings = settings or default_settings()
+    jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "dash-jobs")))
     app = Dash(
         __name__,
+        background_callback_manager=jobs,
         assets_folder=str(ASSETS_DIR),
         title=APP_TITLE,
         update_title=None,

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import diskcache
 import geopandas as gpd
 import pandas as pd
+import xarray as xr
 
 from core.archive import INDEX_NAME, load_index, passes_near_event
 from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, satellite_era
 from core.config import Settings
+from core.datasets import DatasetSettings, get_config, samples_from_windows
 from core.geo import dobrovolsky_radius_km, geodesic_circle
+from core.models.registry import default_models, default_registry_root
+from core.scoring import score_event, scoring_models
 from core.spaceweather import coverage, index_table
+from core.windows import windows_for_event
 from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, EventState, MapState
 
 
@@ -115,3 +123,90 @@ def space_weather_daily(start: str, end: str) -> pd.DataFrame:
     table = index_table(lo, hi).set_index("time")
     daily = table.resample("D").agg({"kp": "max", "dst_like": "min"})
     return daily.reset_index()
+
+
+@dataclass
+class EventAnalysis:
+    """The sequences and model scores of one event under the event view's settings.
+
+    ``samples``: the event's Samples (DESIGN §3; may hold 0 sequences, then ``outcome`` says why);
+    ``scores``: :func:`core.scoring.score_event` rows (None when no model is registered); ``truth``: the
+    synthetic archive's ground-truth row for the event (``injected``, ``amplitude`` …) or None.
+    """
+
+    samples: xr.Dataset
+    outcome: str
+    scores: pd.DataFrame | None
+    truth: dict[str, Any] | None
+
+
+def dataset_settings_for(state: EventState) -> DatasetSettings:
+    """The protocol's dataset settings (``cses-default`` / ``demeter-default``) with the view's window."""
+    base = get_config("demeter-default" if state.satellite == "DEMETER" else "cses-default")
+    radius = ("dobrovolsky", 1.0) if state.rule == "dobrovolsky" else ("km", float(state.radius_km))
+    return base.with_(
+        half=state.half,
+        radius_rule=radius[0],
+        radius_value=radius[1],
+        days_before=float(state.days),
+        length=int(state.L),
+        stride=int(state.L),
+    )
+
+
+def _ground_truth(settings: Settings, event_id: str, satellite: str) -> dict[str, Any] | None:
+    path = archive_root(settings) / "ground_truth.csv"
+    if not path.exists():
+        return None
+    table = pd.read_csv(path, dtype={"event_id": str})
+    rows = table[(table["event_id"] == event_id) & (table["satellite"] == satellite)]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def _analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
+    index_path = archive_root(settings) / INDEX_NAME
+    registry = default_registry_root(settings) / "defaults.json"
+    stamps = [p.stat().st_mtime_ns if p.exists() else 0 for p in (index_path, registry)]
+    return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), stamps])
+
+
+ANALYSIS_VERSION = 1
+
+
+def event_analysis(
+    settings: Settings, event: dict[str, Any], state: EventState, *, progress: Any = None
+) -> EventAnalysis | None:
+    """Window the event's passes, assemble its Samples and score them with every default model.
+
+    Cached on disk by (event, settings, index and registry versions), so returning to an event is
+    instant. ``progress(step, n_steps, text)`` is called between the steps. None when there is no archive.
+    """
+    index = pass_index(settings)
+    if index is None:
+        return None
+    cache = analysis_cache(settings)
+    key = _analysis_key(settings, str(event["event_id"]), state)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    say = progress or (lambda *_: None)
+    config = dataset_settings_for(state)
+    say(1, 3, "reading the passes and cutting sequences")
+    windows = windows_for_event(event, index, archive_root(settings), config.window)
+    samples = samples_from_windows([windows], config)
+    say(2, 3, "scoring with the registered models")
+    root = default_registry_root(settings)
+    models = scoring_models(root) if default_models(root) else {}
+    scores = score_event(samples, models, root=root) if models else None
+    say(3, 3, "done")
+    result = EventAnalysis(
+        samples, windows.outcome, scores, _ground_truth(settings, event["event_id"], state.satellite)
+    )
+    cache.set(key, result, expire=7 * 86400)
+    return result
+
+
+@lru_cache(maxsize=4)
+def analysis_cache(settings: Settings) -> diskcache.Cache:
+    """The on-disk cache of event analyses (shared by every worker process of one host)."""
+    return diskcache.Cache(str(settings.cache_dir / "event-analysis"), size_limit=2**30)

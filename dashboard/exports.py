@@ -16,8 +16,14 @@ from core.config import Settings
 from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
 from core.spaceweather import index_table
 from dashboard.basemap import inline_basemap
-from dashboard.data import event_passes, filtered_events, find_event, window_radius_km
-from dashboard.figures import catalog_map_figure, event_tracks_figure, space_weather_figure
+from dashboard.data import event_analysis, event_passes, filtered_events, find_event, window_radius_km
+from dashboard.figures import (
+    catalog_map_figure,
+    event_tracks_figure,
+    scores_figure,
+    sequences_figure,
+    space_weather_figure,
+)
 from dashboard.state import EventState, MapState, event_query, map_query, parse_event_query, parse_map_query
 
 __all__ = ["EXPORTS", "Export", "export_file", "export_href"]
@@ -100,6 +106,46 @@ def _space_weather(settings: Settings, query: Mapping[str, str], *, as_table: bo
     return (table if as_table else space_weather_figure(table, origin)), parts
 
 
+def _analysis(settings: Settings, query: Mapping[str, str]) -> tuple[Any, EventState, Any]:
+    event, state = _event(settings, query)
+    analysis = event_analysis(settings, event, state)
+    if analysis is None:
+        raise ExportError("there is no pass archive yet")
+    if analysis.samples.sizes["sample"] == 0:
+        raise ExportError(f"the event has no sequence in this window ({analysis.outcome})")
+    return event, state, analysis
+
+
+def _sequences(settings: Settings, query: Mapping[str, str], *, as_table: bool) -> tuple[Any, list[Any]]:
+    event, state, analysis = _analysis(settings, query)
+    parts = ["seqnetquake", f"event-{event['event_id']}", "sequences", *_state_parts(state)]
+    if not as_table:
+        return sequences_figure(analysis.samples), parts
+    ds = analysis.samples
+    table = (
+        ds["X"]
+        .to_dataframe()
+        .reset_index()
+        .pivot_table(index=["sample", "step"], columns="feature", values="X")
+    )
+    table = table.reset_index()
+    for name in ("orbit", "half", "t_start", "hours_before", "dist_km"):
+        table[name] = ds[name].values[table["sample"].to_numpy()]
+    table["lat"] = ds["lat"].values[table["sample"], table["step"]]
+    table["lon"] = ds["lon"].values[table["sample"], table["step"]]
+    return table, parts
+
+
+def _scores(settings: Settings, query: Mapping[str, str], *, as_table: bool) -> tuple[Any, list[Any]]:
+    event, state, analysis = _analysis(settings, query)
+    if analysis.scores is None:
+        raise ExportError("no model is registered")
+    versions = sorted(f"{m}-{v}" for m, v in analysis.scores.groupby("model")["version"].first().items())
+    parts = ["seqnetquake", f"event-{event['event_id']}", "scores", *_state_parts(state), *versions]
+    scores = analysis.scores.dropna(subset=["probability"])
+    return (scores if as_table else scores_figure(scores)), parts
+
+
 EXPORTS: dict[str, Export] = {
     "catalog-map": Export("figure", _catalog_map),
     "catalog": Export("table", _catalog_table),
@@ -107,6 +153,10 @@ EXPORTS: dict[str, Export] = {
     "event-passes": Export("table", _event_passes),
     "space-weather": Export("figure", lambda s, q: _space_weather(s, q, as_table=False)),
     "space-weather-table": Export("table", lambda s, q: _space_weather(s, q, as_table=True)),
+    "event-sequences": Export("figure", lambda s, q: _sequences(s, q, as_table=False)),
+    "event-sequences-table": Export("table", lambda s, q: _sequences(s, q, as_table=True)),
+    "event-scores": Export("figure", lambda s, q: _scores(s, q, as_table=False)),
+    "event-scores-table": Export("table", lambda s, q: _scores(s, q, as_table=True)),
 }
 
 

@@ -482,3 +482,117 @@ def space_weather_timeline_figure(daily: pd.DataFrame, *, kp_max: float = 3.0) -
         legend={"orientation": "h"},
     )
     return fig
+
+
+PASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+
+def sequences_figure(samples: Any, *, max_passes: int = 8) -> go.Figure:
+    """The event's feature sequences along latitude, one row per feature, one colour per pass.
+
+    Each L-observation window is drawn as its own line segment with a marker at its first step (the
+    window boundaries); ``samples`` is a Samples dataset (DESIGN §3) of one event.
+    """
+    from plotly.subplots import make_subplots
+
+    features = [str(f) for f in samples["feature"].values]
+    units = (
+        [str(u) for u in samples["feature_units"].values]
+        if "feature_units" in samples
+        else [""] * len(features)
+    )
+    fig = make_subplots(
+        rows=len(features),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[f"{f} ({u})" if u else f for f, u in zip(features, units, strict=True)],
+    )
+    orbits = list(dict.fromkeys(int(o) for o in samples["orbit"].values))[:max_passes]
+    X, lat = samples["X"].values, samples["lat"].values
+    hours = samples["hours_before"].values
+    for k, orbit in enumerate(orbits):
+        color = PASS_COLORS[k % len(PASS_COLORS)]
+        rows = np.flatnonzero(samples["orbit"].values == orbit)
+        for j, i in enumerate(rows):
+            for f in range(len(features)):
+                fig.add_scatter(
+                    x=lat[i],
+                    y=X[i, :, f],
+                    mode="lines+markers",
+                    row=f + 1,
+                    col=1,
+                    line={"color": color, "width": 2},
+                    marker={"size": [8] + [3] * (X.shape[1] - 1), "color": color},
+                    name=f"orbit {orbit} ({hours[i]:.0f} h before)",
+                    legendgroup=str(orbit),
+                    showlegend=(j == 0 and f == 0),
+                    hovertemplate=f"orbit {orbit} · window {j + 1}<br>lat %{{x:.2f}}°"
+                    f"<br>{features[f]} %{{y:.3g}}<extra></extra>",
+                )
+    fig.update_xaxes(title_text="geographic latitude (°)", row=len(features), col=1)
+    fig.update_layout(
+        height=170 * len(features) + 60,
+        margin={"l": 60, "r": 10, "t": 30, "b": 40},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.08},
+    )
+    return fig
+
+
+MODEL_LABELS: dict[str, str] = {
+    "seqnetquake": "SeqNetQuake",
+    "cnn": "CNN",
+    "lstm": "LSTM",
+    "bilstm": "BiLSTM",
+    "random_forest": "Random forest",
+    "svm": "SVM",
+    "hist_gradient_boosting": "Gradient boosting",
+}
+
+
+def scores_figure(scores: pd.DataFrame) -> go.Figure:
+    """Per-sample pre-earthquake probability of every model (dots), its sample threshold (|) and the
+    event probability (diamond) — SeqNetQuake first."""
+    order = sorted(scores["model"].unique(), key=lambda m: (m != "seqnetquake", m))
+    fig = go.Figure()
+    for m in order:
+        rows = scores[scores["model"] == m]
+        label = MODEL_LABELS.get(m, m)
+        fig.add_scatter(
+            x=rows["probability"],
+            y=[label] * len(rows),
+            mode="markers",
+            name="samples",
+            marker={"color": "#0072B2", "size": 7, "opacity": 0.6},
+            showlegend=m == order[0],
+            hovertemplate="%{x:.2f}<extra>sample</extra>",
+        )
+        first = rows.iloc[0]
+        fig.add_scatter(
+            x=[first["sample_threshold"]],
+            y=[label],
+            mode="markers",
+            name="sample threshold",
+            marker={"symbol": "line-ns-open", "size": 18, "color": "#000000"},
+            showlegend=m == order[0],
+            hovertemplate="threshold %{x:.2f}<extra></extra>",
+        )
+        fig.add_scatter(
+            x=[first["event_probability"]],
+            y=[label],
+            mode="markers",
+            name="event probability",
+            marker={"symbol": "diamond", "size": 13, "color": "#D55E00"},
+            showlegend=m == order[0],
+            hovertemplate="event %{x:.2f}<extra></extra>",
+        )
+    fig.update_layout(
+        height=60 + 40 * len(order),
+        margin={"l": 120, "r": 10, "t": 10, "b": 40},
+        xaxis={"range": [0, 1], "title": "pre-earthquake probability"},
+        yaxis={"autorange": "reversed"},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.35},
+    )
+    return fig

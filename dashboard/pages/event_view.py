@@ -12,11 +12,18 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from core.config import Settings
 from core.spaceweather import SpaceWeatherCoverageError, index_table
+from core.windows import describe_outcome
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
-from dashboard.data import event_passes, find_event, window_radius_km
+from dashboard.data import dataset_settings_for, event_analysis, event_passes, find_event, window_radius_km
 from dashboard.exports import event_export_query
-from dashboard.figures import event_tracks_figure, space_weather_figure
+from dashboard.figures import (
+    MODEL_LABELS,
+    event_tracks_figure,
+    scores_figure,
+    sequences_figure,
+    space_weather_figure,
+)
 from dashboard.pages.map_explorer import GRAPH_CONFIG
 from dashboard.state import (
     DAYS_RANGE,
@@ -124,6 +131,7 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
                 ],
                 className="panel",
             ),
+            _analysis_section(),
             dcc.Store(id="event-id", data=event_id),
         ]
     )
@@ -150,6 +158,105 @@ def _passes_table(passes: pd.DataFrame) -> html.Table:
     return html.Table([html.Thead(header), html.Tbody(rows)], className="table", id="passes-table")
 
 
+def _state(
+    satellite: str, half: str, rule: str, radius: float | None, days: float | None, L: int
+) -> EventState:
+    """The view's settings from its controls, clipped to their ranges (km, days)."""
+    return EventState(
+        satellite=satellite,
+        half=half,
+        rule=rule,
+        radius_km=float(min(max(radius or 500.0, RADIUS_KM_RANGE[0]), RADIUS_KM_RANGE[1])),
+        days=float(min(max(days or 5.0, DAYS_RANGE[0]), DAYS_RANGE[1])),
+        L=int(L),
+    )
+
+
+_CONTROLS = [
+    Input("ev-satellite", "value"),
+    Input("ev-half", "value"),
+    Input("ev-rule", "value"),
+    Input("ev-radius", "value"),
+    Input("ev-days", "value"),
+    Input("ev-L", "value"),
+]
+
+
+def _analysis_section() -> html.Section:
+    return html.Section(
+        [
+            html.H3("Sequences and model scores"),
+            html.Div(
+                [
+                    html.Progress(id="an-progress", value="0", max="3"),
+                    html.Span(id="an-status", className="status"),
+                    html.Button("Cancel", id="an-cancel", className="button", disabled=True),
+                ],
+                className="progress-row",
+            ),
+            html.Div(id="an-summary"),
+            html.Div(id="seq-export"),
+            dcc.Graph(id="seq-graph", config={"displaylogo": False}, style={"display": "none"}),
+            html.Div(id="scores-export"),
+            html.Div(id="scores-table"),
+            dcc.Graph(id="scores-graph", config={"displaylogo": False}, style={"display": "none"}),
+        ],
+        className="panel",
+    )
+
+
+def _scores_table(scores: pd.DataFrame, truth: dict | None) -> html.Div:
+    """Per model: event probability, threshold and decision, with the label (and the injected truth)."""
+    rows = scores.groupby("model", sort=False).first().reset_index()
+    rows = rows.sort_values("model", key=lambda m: m != "seqnetquake", kind="stable")
+    head = [
+        "model",
+        "version",
+        "event probability",
+        "event threshold",
+        "rule",
+        "decision",
+        "samples ≥ threshold",
+    ]
+    body = []
+    for r in rows.itertuples():
+        model_rows = scores[scores["model"] == r.model]
+        n_pos = int((model_rows["probability"] >= r.sample_threshold).sum())
+        decision = (
+            "—" if pd.isna(r.event_probability) else ("pre-earthquake" if r.event_decision else "non-seismic")
+        )
+        body.append(
+            html.Tr(
+                [
+                    html.Td(MODEL_LABELS.get(r.model, r.model)),
+                    html.Td(r.version),
+                    html.Td("n/a" if pd.isna(r.event_probability) else f"{r.event_probability:.2f}"),
+                    html.Td(f"{r.event_threshold:.2f}"),
+                    html.Td(str(r.event_rule)),
+                    html.Td(decision),
+                    html.Td(f"{n_pos} / {len(model_rows)}"),
+                ]
+            )
+        )
+    truth_text = "label: pre-earthquake (a catalog earthquake follows these passes)"
+    if truth is not None:
+        injected = bool(truth.get("injected"))
+        truth_text += (
+            f"; synthetic testbed ground truth: a precursor {'WAS' if injected else 'was NOT'} injected"
+            + (f" (amplitude {float(truth.get('amplitude', 0)):.0%})" if injected else "")
+        )
+    return html.Div(
+        [
+            html.P(truth_text, id="scores-truth"),
+            html.Table(
+                [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                className="table",
+                id="scores-table-rows",
+            ),
+        ]
+    )
+
+
 def register_callbacks(app: Dash, settings: Settings) -> None:
     """Recompute the circle, passes and space weather when a window setting changes."""
 
@@ -162,25 +269,13 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("passes-export", "children"),
         Output("sw-export", "children"),
         Output("url", "search", allow_duplicate=True),
-        Input("ev-satellite", "value"),
-        Input("ev-half", "value"),
-        Input("ev-rule", "value"),
-        Input("ev-radius", "value"),
-        Input("ev-days", "value"),
-        Input("ev-L", "value"),
+        *_CONTROLS,
         State("event-id", "data"),
         State("url", "search"),
         prevent_initial_call="initial_duplicate",
     )
     def update_event(satellite, half, rule, radius, days, L, event_id, search):
-        state = EventState(
-            satellite=satellite,
-            half=half,
-            rule=rule,
-            radius_km=float(min(max(radius or 500.0, RADIUS_KM_RANGE[0]), RADIUS_KM_RANGE[1])),
-            days=float(min(max(days or 5.0, DAYS_RANGE[0]), DAYS_RANGE[1])),
-            L=int(L),
-        )
+        state = _state(satellite, half, rule, radius, days, L)
         event = find_event(settings, event_id)
         radius_km = window_radius_km(event, state)
         passes = event_passes(settings, event, state)
@@ -229,3 +324,74 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             ],
         )
         return fig, summary, sw_fig, sw_notice, *exports, query if query != (search or "") else no_update
+
+    @app.callback(
+        Output("an-summary", "children"),
+        Output("seq-graph", "figure"),
+        Output("seq-graph", "style"),
+        Output("scores-table", "children"),
+        Output("scores-graph", "figure"),
+        Output("scores-graph", "style"),
+        Output("seq-export", "children"),
+        Output("scores-export", "children"),
+        *_CONTROLS,
+        State("event-id", "data"),
+        background=True,
+        progress=[Output("an-progress", "value"), Output("an-status", "children")],
+        running=[(Output("an-cancel", "disabled"), False, True)],
+        cancel=[Input("an-cancel", "n_clicks")],
+    )
+    def analyse(set_progress, satellite, half, rule, radius, days, L, event_id):
+        state = _state(satellite, half, rule, radius, days, L)
+        event = find_event(settings, event_id)
+        hidden, shown = {"display": "none"}, {"display": "block"}
+        if event is None:
+            return None, {}, hidden, None, {}, hidden, None, None
+        analysis = event_analysis(
+            settings, event, state, progress=lambda i, n, text: set_progress((str(i), text))
+        )
+        if analysis is None:
+            return message("No pass archive yet.", "warning"), {}, hidden, None, {}, hidden, None, None
+        samples = analysis.samples
+        n = int(samples.sizes["sample"])
+        export_q = event_export_query(event_id, state)
+        if n == 0:
+            why = describe_outcome(analysis.outcome, dataset_settings_for(state).window, float(event["mag"]))
+            note = message(f"No L = {state.L} sequence in this window: {why}.", "info", id="no-sequences")
+            return note, {}, hidden, None, {}, hidden, None, None
+        n_passes = len(set(int(o) for o in samples["orbit"].values))
+        summary = html.P(
+            f"{n} sequences of L = {state.L} observations (1 s apart) from {n_passes} passes inside the "
+            "circle.",
+            id="sequences-count",
+        )
+        seq_exports = [
+            export_bar("event-sequences", export_q, label="Figure"),
+            export_bar("event-sequences-table", export_q, label="Sequences"),
+        ]
+        if analysis.scores is None or analysis.scores["probability"].isna().all():
+            why = (
+                "no model is registered"
+                if analysis.scores is None
+                else f"no registered model takes L = {state.L}"
+            )
+            note = message(
+                f"No scores: {why} (`make run` trains the defaults; `python -m core train`).",
+                "info",
+                id="no-models",
+            )
+            return summary, sequences_figure(samples), shown, note, {}, hidden, seq_exports, None
+        score_exports = [
+            export_bar("event-scores", export_q, label="Figure"),
+            export_bar("event-scores-table", export_q, label="Scores"),
+        ]
+        return (
+            summary,
+            sequences_figure(samples),
+            shown,
+            _scores_table(analysis.scores, analysis.truth),
+            scores_figure(analysis.scores.dropna(subset=["probability"])),
+            shown,
+            seq_exports,
+            score_exports,
+        )

@@ -241,9 +241,10 @@ def _dense_catalog(n: int = 150, seed: int = 1) -> pd.DataFrame:
     return make_catalog(rows)
 
 
+@pytest.mark.parametrize("window", [90.0, None])
 @pytest.mark.parametrize("radius_of", ["pseudo_event", "larger"])
 @pytest.mark.parametrize("mode", ["same_place", "random_place"])
-def test_negatives_never_fall_in_an_exclusion_window(mode, radius_of) -> None:
+def test_negatives_never_fall_in_an_exclusion_window(mode, radius_of, window) -> None:
     cat = _dense_catalog()
     s = settings(
         negatives=mode,
@@ -251,6 +252,7 @@ def test_negatives_never_fall_in_an_exclusion_window(mode, radius_of) -> None:
         random_place_max_lat=30.0,
         radius_rule="dobrovolsky",
         exclusion_radius_of=radius_of,
+        negative_time_window_days=window,
     )
     events, _ = select_events(cat, s)
     positives = [Target.from_row(r, split=r["split"]) for _, r in events.iterrows()]
@@ -270,8 +272,66 @@ def test_negatives_never_fall_in_an_exclusion_window(mode, radius_of) -> None:
         if mode == "same_place":
             src = events.set_index("event_id").loc[t.source_id]
             assert (t.lat, t.lon) == (src["lat"], src["lon"])
+            if window is not None:
+                assert abs(t.time_ns - src["_t"]) <= window * 86_400 * 10**9, t
     again, _ = draw_negatives(positives, cat, s, span)
     assert again == neg  # seeded: the same every time
+
+
+def _clustered_catalog() -> pd.DataFrame:
+    """30 events in June 2019 and 30 spread over the year, each at its own place (> 3 R apart)."""
+    rng = np.random.default_rng(5)
+    june, t0 = pd.Timestamp("2019-06-01", tz="UTC"), pd.Timestamp("2019-01-01", tz="UTC")
+    rows = [
+        (
+            f"c{i}",
+            june + pd.Timedelta(days=float(rng.uniform(0, 30))),
+            20.0 * (i % 5) - 40,
+            -170.0 + 11 * i,
+            5.0,
+        )
+        for i in range(30)
+    ] + [
+        (f"s{i}", t0 + pd.Timedelta(days=12.0 * i + 3), 20.0 * (i % 5) - 30, -164.0 + 11 * i, 5.0)
+        for i in range(30)
+    ]
+    return make_catalog(rows)
+
+
+def test_same_place_negatives_follow_the_season_of_their_positives() -> None:
+    cat = _clustered_catalog()
+    s = settings(
+        radius_rule="dobrovolsky", splits=(("train", "2019-01-01", "2019-12-31"),), negative_ratio=2.0
+    )
+    assert s.negative_time_window_days == 90.0  # the default
+    events, _ = select_events(cat, s)
+    positives = [Target.from_row(r, split=r["split"]) for _, r in events.iterrows()]
+    t_pos = {p.event_id: p.time_ns for p in positives}
+    day = 86_400 * 10**9
+
+    def season_share(targets: list[Target]) -> float:  # share in March…September, the cluster's season
+        t = np.array([x.time_ns for x in targets])
+        return float(
+            np.mean((t >= pd.Timestamp("2019-03-01").value) & (t < pd.Timestamp("2019-10-01").value))
+        )
+
+    neg, not_placed = draw_negatives(positives, cat, s)
+    assert not_placed == 0 and len(neg) == 120
+    gap = np.array([abs(t.time_ns - t_pos[t.source_id]) for t in neg]) / day
+    # within ± 90 days of its positive, and never within its own ± 30-day exclusion (hence never in the same
+    # month as a positive of a one-month cluster: season-matched, not month-matched)
+    assert (gap <= 90).all() and (gap > 30).all(), gap
+    assert abs(season_share(neg) - season_share(positives)) < 0.1
+    # None: uniform over the split period, as before — the season of the cluster is under-represented
+    old, not_placed = draw_negatives(positives, cat, s.with_(negative_time_window_days=None))
+    assert not_placed == 0 and len(old) == 120
+    assert season_share(positives) - season_share(old) > 0.15
+    assert old == draw_negatives(positives, cat, s.with_(negative_time_window_days=1e5))[0]
+    month = pd.DatetimeIndex(pd.to_datetime([t.time_ns for t in old])).month
+    assert np.bincount(month, minlength=13)[1:].min() > 0  # spread over the whole year
+    with pytest.raises(ValueError, match="negative_time_window_days"):
+        settings(negative_time_window_days=0.0)
+    assert settings(negative_time_window_days=False).negative_time_window_days is None  # TOML `false`
 
 
 def test_negative_ratio_and_none() -> None:

@@ -1,0 +1,28 @@
+"""Atomic writes: all or nothing, and ordinary file modes."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from core.atomic import atomic_path, write_text_atomic
+
+
+def test_interrupted_write_keeps_the_previous_version(tmp_path) -> None:
+    path = write_text_atomic(tmp_path / "a.json", "good")
+    with pytest.raises(RuntimeError), atomic_path(path) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed mid-write")
+    assert path.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temporary file left behind
+
+
+def test_written_files_get_the_umask_mode(tmp_path) -> None:
+    mask = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "b.csv", "x")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044  # readable by group and others
