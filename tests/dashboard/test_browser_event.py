@@ -23,6 +23,14 @@ def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_pa
         " return gd && gd.data && gd.data.length >= 4; }"
     )
 
+    # the background analysis: sequences and every default model's score, with the label
+    expect(page.locator("#sequences-count")).to_contain_text(
+        "sequences of L = 20 observations", timeout=60_000
+    )
+    expect(page.locator("#scores-table-rows")).to_contain_text("SeqNetQuake", timeout=60_000)
+    expect(page.locator("#scores-table-rows")).to_contain_text("SVM")
+    expect(page.locator("#scores-truth")).to_contain_text("label: pre-earthquake")
+
     # a setting changes the window and the URL; the day pass far away never enters the circle
     page.get_by_label("both").check()
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("half") == ["both"])
@@ -35,6 +43,10 @@ def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_pa
     page.fill("#ev-days", "5")
     page.press("#ev-days", "Enter")
     expect(page.locator("#passes-count")).to_be_visible()
+    # models trained on L = 20 cannot score L = 30 sequences, and the page says so
+    page.get_by_label("30", exact=True).check()
+    expect(page.locator("#no-models")).to_contain_text("L = 30", timeout=60_000)
+    page.get_by_label("20", exact=True).check()
     with page.expect_download() as download:
         page.click("#export-event-tracks-png")
     png = tmp_path / download.value.suggested_filename

@@ -57,7 +57,7 @@ def test_event_page_layout_and_unknown_event(archive_settings) -> None:
 
 def test_data_page_lists_the_archive(archive_settings) -> None:
     page = _text(data_coverage.layout(archive_settings))
-    assert "3 files indexed (3 readable, 0 unreadable)" in page
+    assert "4 files indexed (4 readable, 0 unreadable)" in page
     assert "2023-11-05" in page  # the catalog gap is named
     assert "unreadable-none" in page
     figure = data_coverage.layout(archive_settings).children[1].children[3].figure
