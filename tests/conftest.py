@@ -20,6 +20,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expect() -> None:
+    """Browser assertions wait up to 20 s (2 shared cores in CI; background callbacks start processes)."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # pragma: no cover - the test requirements install it
+        return
+    expect.set_options(timeout=20_000)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Launch Debian's Chromium (``playwright install`` cannot run offline)."""
