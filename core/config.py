@@ -5,6 +5,7 @@ moved with environment variables so a deployment or a test can point the whole p
 
 - ``SEQNETQUAKE_DATA_DIR``  — committed small data (catalogs); default ``<repo>/data``
 - ``SEQNETQUAKE_WORK_DIR``  — generated archives, datasets, models, caches; default ``<repo>/data/generated``
+- ``SEQNETQUAKE_REPORTS_DIR`` — experiment reports (``reports/<run>/``); default ``<repo>/reports``
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _env_path("SEQNETQUAKE_DATA_DIR", REPO_ROOT / "data"))
     work_dir: Path = field(
         default_factory=lambda: _env_path("SEQNETQUAKE_WORK_DIR", REPO_ROOT / "data" / "generated")
+    )
+    reports_dir: Path = field(
+        default_factory=lambda: _env_path("SEQNETQUAKE_REPORTS_DIR", REPO_ROOT / "reports")
     )
     # Event selection (DESIGN §4)
     event_types: tuple[str, ...] = ("earthquake",)

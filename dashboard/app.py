@@ -11,14 +11,15 @@ from typing import Any
 
 import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
-from flask import Response, abort, request
+from flask import Response, abort, request, send_from_directory
+from werkzeug.utils import secure_filename
 
 from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
 from dashboard.exports import export_file
-from dashboard.pages import data_coverage, event_view, map_explorer
+from dashboard.pages import data_coverage, event_view, experiments, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
 from dashboard.state import parse_event_query, parse_map_query
 
@@ -72,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Dash:
             abort(404)
         return Response(body, mimetype="application/json", headers={"Cache-Control": "max-age=86400"})
 
+    @app.server.route("/reports/<run>/<path:name>")
+    def report_file(run: str, name: str) -> Response:
+        # send_from_directory refuses paths that leave the folder (404)
+        return send_from_directory(settings.reports_dir / secure_filename(run), name)
+
     @app.server.route("/export/<item>.<fmt>")
     def export(item: str, fmt: str) -> Response:
         try:
@@ -94,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Dash:
             return event_view.layout(params["event_id"], state, problems, settings)
         if name == "data":
             return data_coverage.layout(settings)
+        if name == "experiments":
+            return experiments.layout(search, settings)
         return message(f"No page at {pathname!r}. Go back to the map.", "error", id="not-found")
 
     map_explorer.register_callbacks(app, settings)

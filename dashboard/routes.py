@@ -21,6 +21,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("map", "/", "Earthquake map", "Map"),
     Route("event", "/event/{event_id}", "Event", None),
+    Route("experiments", "/experiments", "Experiments", "Experiments"),
     Route("data", "/data", "Data coverage", "Data"),
 )
 
@@ -30,8 +31,8 @@ def resolve(pathname: str | None) -> tuple[str, dict[str, str]]:
     path = (pathname or "/").rstrip("/") or "/"
     if path == "/":
         return "map", {}
-    if path == "/data":
-        return "data", {}
+    if path in ("/data", "/experiments"):
+        return path.strip("/"), {}
     parts = path.strip("/").split("/")
     if len(parts) == 2 and parts[0] == "event" and parts[1]:
         return "event", {"event_id": unquote(parts[1])}
