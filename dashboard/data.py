@@ -210,3 +210,36 @@ def event_analysis(
 def analysis_cache(settings: Settings) -> diskcache.Cache:
     """The on-disk cache of event analyses (shared by every worker process of one host)."""
     return diskcache.Cache(str(settings.cache_dir / "event-analysis"), size_limit=2**30)
+
+
+MAP_SCORES_KEY = "seqnetquake-map-scores"
+MAX_BATCH_EVENTS = 300
+
+
+def map_scores(settings: Settings) -> dict[str, float]:
+    """SeqNetQuake's event probability per scored event id (NaN: the event had no sequence), as stored by
+    :func:`score_events` under the default window settings."""
+    return dict(analysis_cache(settings).get(MAP_SCORES_KEY, {}))
+
+
+def score_events(settings: Settings, event_ids: list[str], *, progress: Any = None) -> dict[str, float]:
+    """Score events with SeqNetQuake (default window settings, cached analyses) and store the event
+    probabilities for the map. ``progress(done, total)`` after each event. At most
+    :data:`MAX_BATCH_EVENTS` events (the caller narrows its filters for more)."""
+    if len(event_ids) > MAX_BATCH_EVENTS:
+        raise ValueError(f"{len(event_ids)} events: narrow the filters to at most {MAX_BATCH_EVENTS}")
+    state = EventState()
+    scores = map_scores(settings)
+    for k, event_id in enumerate(event_ids):
+        event = find_event(settings, event_id)
+        analysis = event_analysis(settings, event, state) if event is not None else None
+        value = float("nan")
+        if analysis is not None and analysis.scores is not None:
+            rows = analysis.scores[analysis.scores["model"] == "seqnetquake"]
+            if len(rows) and pd.notna(rows["event_probability"].iloc[0]):
+                value = float(rows["event_probability"].iloc[0])
+        scores[event_id] = value
+        if progress is not None:
+            progress(k + 1, len(event_ids))
+    analysis_cache(settings).set(MAP_SCORES_KEY, scores)
+    return scores

@@ -50,8 +50,35 @@ def basemap_layers(basemap_url: str) -> list[dict[str, Any]]:
     ]
 
 
+#: SeqNetQuake score colours: grey below 0 (not scored), viridis over [0, 1].
+_SCORE_SCALE = [
+    [0.0, "#bbbbbb"],
+    [0.0909, "#bbbbbb"],
+    [0.0910, "#440154"],
+    [0.5, "#21918c"],
+    [1.0, "#fde725"],
+]
+
+
 def _marker(events: pd.DataFrame, color_by: str) -> dict[str, Any]:
     size = np.clip(2.0 + (events["mag"].to_numpy(np.float32) - 4.5) * 3.0, 3.0, 22.0)
+    if color_by == "score":
+        score = events["score"].to_numpy(np.float32) if "score" in events else np.full(len(events), np.nan)
+        return {
+            "size": size,
+            "color": np.where(np.isfinite(score), score, -0.05).astype(np.float32),
+            "cmin": -0.1,
+            "cmax": 1.0,
+            "colorscale": _SCORE_SCALE,
+            "opacity": 0.85,
+            "colorbar": {
+                "title": {"text": "SeqNetQuake<br>event score"},
+                "thickness": 12,
+                "len": 0.6,
+                "tickvals": [-0.05, 0, 0.5, 1],
+                "ticktext": ["not scored", "0", "0.5", "1"],
+            },
+        }
     if color_by == "era":
         eras = events["era"].fillna("") if "era" in events else pd.Series([""] * len(events))
         return {"size": size, "color": [ERA_COLORS.get(e, ERA_COLORS[""]) for e in eras], "opacity": 0.8}

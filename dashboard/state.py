@@ -14,7 +14,7 @@ import pandas as pd
 MAG_RANGE: tuple[float, float] = (4.5, 9.5)
 DEPTH_RANGE_KM: tuple[float, float] = (0.0, 700.0)
 DATE_RANGE: tuple[str, str] = ("2004-07-01", "2025-12-30")
-COLOR_BY: tuple[str, ...] = ("mag", "depth", "era")
+COLOR_BY: tuple[str, ...] = ("mag", "depth", "era", "score")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,20 @@ def _pap_like(lap):  # noqa: ANN001, ANN202 — a LAP_1 Pass → the PAP_0 Pass 
     )
 
 
+def build_tiny_report(folder: Path) -> None:
+    """A minimal experiments report (Markdown, one figure, one table) like ``core.experiments`` writes."""
+    import base64
+
+    (folder / "figures").mkdir(parents=True)
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    (folder / "figures" / "roc.png").write_bytes(base64.b64decode(pixel))
+    (folder / "e_benchmarks.csv").write_text("model,split,sample_mcc\nseqnetquake,test,0.41\n")
+    (folder / "report.md").write_text(
+        "# SeqNetQuake paper suite\n\n> synthetic testbed, not real CSES data\n\n"
+        "| model | test MCC |\n|---|---|\n| SeqNetQuake | 0.41 |\n\n![roc](figures/roc.png)\n"
+    )
+
+
 def build_tiny_registry(work_dir: Path) -> None:
     """Two quickly trained default models (SeqNetQuake and SVM) on a small seeded Samples set (L = 20,
     the four protocol features) in ``work_dir/models``."""
@@ -117,7 +131,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work_dir = tmp_path_factory.mktemp("work")
     build_tiny_archive(work_dir)
     build_tiny_registry(work_dir)
-    server = make_server("127.0.0.1", 0, create_app(Settings(work_dir=work_dir)).server, threaded=True)
+    reports = tmp_path_factory.mktemp("reports")
+    build_tiny_report(reports / "tiny-run")
+    settings = Settings(work_dir=work_dir, reports_dir=reports)
+    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

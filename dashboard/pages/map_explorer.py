@@ -7,12 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from core.config import Settings
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
-from dashboard.data import filtered_events, find_event, gap_notice
+from dashboard.data import (
+    MAX_BATCH_EVENTS,
+    filtered_events,
+    find_event,
+    gap_notice,
+    map_scores,
+    pass_index,
+    score_events,
+)
 from dashboard.exports import map_export_query
 from dashboard.figures import (
     CIRCLE_TRACE,
@@ -29,7 +38,7 @@ GRAPH_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "responsive": True,
 }
-_COLOR_LABELS = {"mag": "Magnitude", "depth": "Depth", "era": "Satellite era"}
+_COLOR_LABELS = {"mag": "Magnitude", "depth": "Depth", "era": "Satellite era", "score": "SeqNetQuake score"}
 
 
 def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div:
@@ -83,6 +92,22 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             ),
             html.P(id="map-summary", className="summary", **{"aria-live": "polite"}),
             html.Div(id="map-notice"),
+            html.Label("SeqNetQuake scores", htmlFor="score-run"),
+            html.P(
+                f"Score the events shown (at most {MAX_BATCH_EVENTS}; default window: CSES-01 night, "
+                "Dobrovolsky, 5 days, L = 20), then colour by score.",
+                className="summary",
+            ),
+            html.Div(
+                [
+                    html.Button("Score shown events", id="score-run", className="button"),
+                    html.Button("Cancel", id="score-cancel", className="button", disabled=True),
+                    html.Progress(id="score-progress", value="0", max="1"),
+                ],
+                className="progress-row",
+            ),
+            html.Div(id="score-status", className="status"),
+            dcc.Store(id="scores-version", data=0),
         ],
         className="controls",
     )
@@ -164,11 +189,14 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("map-summary", "children"),
         Output("map-notice", "children"),
         *_FILTERS,
+        Input("scores-version", "data"),
         State("selected-event", "data"),
     )
-    def update_map(start, end, mag, depth, q, color, selected):
+    def update_map(start, end, mag, depth, q, color, _version, selected):
         state = _state(start, end, mag, depth, q, color, selected)
         events = filtered_events(settings, state)
+        if state.color == "score":
+            events = events.assign(score=events["event_id"].map(map_scores(settings)))
         event = find_event(settings, selected)
         center = (event["lat"], event["lon"]) if event else None
         fig = catalog_map_figure(
@@ -216,3 +244,36 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     def sync_url(start, end, mag, depth, q, color, selected):
         state = _state(start, end, mag, depth, q, color, selected)
         return map_query(state), _map_exports(state)
+
+    @app.callback(
+        Output("score-status", "children"),
+        Output("scores-version", "data"),
+        Input("score-run", "n_clicks"),
+        *[State(i.component_id, i.component_property) for i in _FILTERS],
+        State("scores-version", "data"),
+        background=True,
+        prevent_initial_call=True,
+        progress=[Output("score-progress", "value"), Output("score-progress", "max")],
+        running=[
+            (Output("score-run", "disabled"), True, False),
+            (Output("score-cancel", "disabled"), False, True),
+        ],
+        cancel=[Input("score-cancel", "n_clicks")],
+    )
+    def score_shown(set_progress, _clicks, start, end, mag, depth, q, color, version):
+        events = filtered_events(settings, _state(start, end, mag, depth, q, color, None))
+        if len(events) > MAX_BATCH_EVENTS:
+            text = f"{len(events):,} events shown: narrow the filters to ≤ {MAX_BATCH_EVENTS} to score them."
+            return message(text, "warning", id="score-too-many"), no_update
+        if pass_index(settings) is None:
+            return message(
+                "No pass archive yet: nothing to score.", "warning", id="score-no-archive"
+            ), no_update
+        scores = score_events(
+            settings, list(events["event_id"]), progress=lambda k, n: set_progress((str(k), str(n)))
+        )
+        done = sum(1 for e in events["event_id"] if np.isfinite(scores.get(e, np.nan)))
+        text = (
+            f"Scored {len(events)} events: {done} have sequences and a SeqNetQuake score (colour by score)."
+        )
+        return html.Span(text, id="score-done"), (version or 0) + 1
