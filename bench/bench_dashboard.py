@@ -1,0 +1,436 @@
+"""Benchmark: the dashboard in a real browser (Playwright driving Debian's Chromium, headless) on the demo
+data, against issue 7's targets (measured on 2 cores): first map render with the whole catalog; event
+view → all panels drawn ≤ 1 s p95 warm (analysis cached), ≤ 5 s cold; PNG export of one figure ≤ 1 s warm.
+
+Times are wall-clock in this Python process (``time.perf_counter``) around ``page.goto`` and the Playwright
+waits that follow it, so they include navigation, Dash's callbacks (the background analysis job too), the
+server, drawing in the browser and Playwright's polling (about one frame). Exports are timed around
+``page.request.get`` with the body read. The app is served on loopback by werkzeug in a thread of this
+process; the catalog and the pass index are loaded in-process before it starts (one-time per-process
+costs, which ``bench_map`` measures; loading the index first also keeps a request thread from importing
+pyarrow while Dash forks a background job, which can leave the job deadlocked on the import lock).
+Prints figures, asserts nothing; stops by itself within a few minutes (``BUDGET_S``, ``VISIT_S``).
+
+Run ``python -m bench.bench_dashboard`` after ``make run`` (or ``python -m core prepare``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import platform
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.catalog import filter_catalog, load_default_catalog
+from core.config import Settings, default_settings
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+#: The demo archive's span and region (``data/generated/archive/demo.json``); events of M ≥ 6 inside it.
+DEMO_SPAN = ("2021-01-01", "2021-09-30")
+DEMO_BBOX = (95.0, -50.0, 180.0, 55.0)
+N_EVENTS = 10
+MAP_REPEATS = 3
+EXPORT_REPEATS = 5
+VISIT_S = 45.0  # one page visit or request, all its waits together; a slower one counts as failed
+BUDGET_S = 420.0  # no new measurement starts after this many seconds
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+STEPS = ("shell", "passes", "map", "all")  # of an event visit, cumulative from goto
+
+_MAP_READY_JS = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
+    const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    return !!(m && m.map && m.map.loaded() && m.map.areTilesLoaded()); }"""
+
+
+class Budget:
+    """The run's time budget: ``left()`` is False once ``BUDGET_S`` has passed (later steps are skipped)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds
+        self.skipped: list[str] = []
+
+    def left(self, what: str) -> bool:
+        if time.perf_counter() < self.end:
+            return True
+        self.skipped.append(what)
+        return False
+
+
+def _stats(values: list[float], failures: int = 0, note: str = "") -> dict[str, Any]:
+    """n, p50, p95 (linear interpolation: with 10 values it lies between the two largest), max; seconds."""
+    arr = np.asarray(values, dtype=float)
+    nan = float("nan")
+    return {
+        "n": len(arr),
+        "p50": float(np.percentile(arr, 50)) if len(arr) else nan,
+        "p95": float(np.percentile(arr, 95)) if len(arr) else nan,
+        "max": float(arr.max()) if len(arr) else nan,
+        "failures": failures,
+        "note": note,
+    }
+
+
+def _ms_left(deadline: float) -> float:
+    """Milliseconds until ``deadline`` (a ``time.perf_counter`` value), at least 1: a Playwright timeout."""
+    return max(1.0, (deadline - time.perf_counter()) * 1000)
+
+
+def _wait_map(page: Any, selector: str, deadline: float) -> None:
+    """The Plotly WebGL map inside ``selector`` is drawn: style, sources and tiles loaded."""
+    page.wait_for_function(_MAP_READY_JS, arg=selector, timeout=_ms_left(deadline))
+
+
+def _wait_visible(page: Any, selectors: str, deadline: float) -> str:
+    """Wait until one of the comma-separated CSS ``selectors`` is visible; its element id."""
+    found = page.locator(selectors).first
+    found.wait_for(state="visible", timeout=_ms_left(deadline))
+    return found.get_attribute("id") or "?"
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+
+
+def _pick_events(settings: Settings) -> list[dict[str, Any]]:
+    """``N_EVENTS`` M ≥ 6 earthquakes of the demo span and region, evenly spread over time."""
+    cat = load_default_catalog(settings)
+    events = filter_catalog(cat, min_mag=6.0, start=DEMO_SPAN[0], end=DEMO_SPAN[1], bbox=DEMO_BBOX)
+    events = events.sort_values("time").reset_index(drop=True)
+    picks = np.unique(np.linspace(0, len(events) - 1, min(N_EVENTS, len(events))).round().astype(int))
+    return [events.iloc[int(i)].to_dict() for i in picks]
+
+
+def _clear_analysis_cache(settings: Settings) -> int:
+    """Empty the app's on-disk analysis cache (so first visits are cold) but keep the map's batch scores."""
+    from dashboard.data import MAP_SCORES_KEY, analysis_cache
+
+    cache = analysis_cache(settings)
+    scores = cache.get(MAP_SCORES_KEY)
+    n = len(cache)
+    cache.clear()
+    if scores is not None:
+        cache.set(MAP_SCORES_KEY, scores)
+    return n
+
+
+def _serve(settings: Settings) -> tuple[str, Callable[[], None]]:
+    """The dashboard on a free loopback port; returns its URL and a stop function."""
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+def _end_leftover_jobs() -> int:
+    """Terminate Dash background-job processes this process forked that are still running (a stuck job
+    would otherwise hold Playwright's driver pipe open and keep this script from exiting). Only processes
+    that multiprocess started here and that are still children of this process are touched."""
+    try:
+        import multiprocess
+        import psutil
+    except ImportError:  # pragma: no cover - Dash's DiskcacheManager needs both
+        return 0
+    started_here = {p.pid for p in multiprocess.active_children()}
+    left = [
+        c for c in psutil.Process().children() if c.pid in started_here and c.status() != psutil.STATUS_ZOMBIE
+    ]
+    for proc in left:
+        proc.terminate()
+    _, alive = psutil.wait_procs(left, timeout=5)
+    for proc in alive:
+        proc.kill()
+    return len(left)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------------------------
+
+
+def bench_map(browser: Any, base: str, budget: Budget) -> dict[str, dict[str, Any]]:
+    """First map render: a fresh browser context (empty HTTP cache) per repeat, goto → the summary says
+    "earthquakes shown" and the WebGL map has loaded (style, sources, tiles)."""
+    cases = {"map, default filters": "/", "map, whole catalog (/?mmin=4.5&dmax=700)": "/?mmin=4.5&dmax=700"}
+    out: dict[str, dict[str, Any]] = {}
+    for label, path in cases.items():
+        times: list[float] = []
+        shown, failures = "", 0
+        for _ in range(MAP_REPEATS):
+            if not budget.left(label):
+                break
+            context = browser.new_context()
+            page = context.new_page()
+            try:
+                t0 = time.perf_counter()
+                deadline = t0 + VISIT_S
+                page.goto(base + path, timeout=_ms_left(deadline))
+                summary = page.locator("#map-summary").filter(has_text="earthquakes shown")
+                summary.wait_for(state="visible", timeout=_ms_left(deadline))
+                _wait_map(page, "#catalog-map", deadline)
+                times.append(time.perf_counter() - t0)
+                shown = summary.inner_text().split(" shown")[0]
+            except Exception as exc:  # noqa: BLE001 — a slow or broken page is reported, not raised
+                failures += 1
+                print(f"  {label}: FAILED {_why(exc)}")
+            finally:
+                context.close()
+        out[label] = _stats(times, failures, shown)
+        print(f"  {label} ({shown}): " + ", ".join(f"{t:.2f} s" for t in times))
+    return out
+
+
+def _visit_event(context: Any, base: str, event_id: str) -> dict[str, Any]:
+    """goto ``/event/<id>`` → page shell (the event card's title) → passes summary visible → event map
+    drawn → analysis finished (sequences count or no-sequences note; with sequences, the scores table or
+    the no-models note). Seconds to each step (cumulative from goto) and what the page showed."""
+    page = context.new_page()
+    try:
+        t0 = time.perf_counter()
+        deadline = t0 + VISIT_S
+        page.goto(f"{base}/event/{event_id}", timeout=_ms_left(deadline))
+        _wait_visible(page, "#event-title", deadline)
+        t_shell = time.perf_counter() - t0
+        passes = _wait_visible(page, "#passes-count, #no-passes, #no-archive", deadline)
+        t_passes = time.perf_counter() - t0
+        _wait_map(page, "#event-map", deadline)
+        t_map = time.perf_counter() - t0
+        analysis = _wait_visible(page, "#sequences-count, #no-sequences", deadline)
+        scores = ""
+        if analysis == "sequences-count":
+            scores = _wait_visible(page, "#scores-table-rows, #no-models", deadline)
+        t_all = time.perf_counter() - t0
+        n_passes = 0
+        if passes == "passes-count":
+            n_passes = int(page.locator("#passes-count").inner_text().split(" ")[0])
+        n_seq = page.locator("#sequences-count").inner_text().split(" ")[0] if scores else "0"
+        shown = f"{n_passes} passes, {n_seq} sequences" + (
+            ", scores" if scores == "scores-table-rows" else ", no models" if scores else ""
+        )
+        return {
+            "shell": t_shell,
+            "passes": t_passes,
+            "map": t_map,
+            "all": t_all,
+            "n_passes": n_passes,
+            "shown": shown,
+        }
+    finally:
+        page.close()
+
+
+def bench_events(
+    browser: Any, base: str, events: list[dict[str, Any]], budget: Budget
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Each event twice in one browser context (a fresh page each time): first visit cold (the analysis
+    cache was emptied before the server started), second visit warm (analysis cached)."""
+    context = browser.new_context()
+    times = {(kind, step): [] for kind in ("cold", "warm") for step in STEPS}
+    failures = {"cold": 0, "warm": 0}
+    n_passes: dict[str, int] = {}
+    try:
+        for event in events:
+            event_id = str(event["event_id"])
+            if not budget.left(f"event {event_id}"):
+                break
+            line = f"  {event_id} M{event['mag']:.1f} {str(event['time'])[:10]} {event['place'] or '?'}:"
+            shown = ""
+            for kind in ("cold", "warm"):
+                try:
+                    visit = _visit_event(context, base, event_id)
+                except Exception as exc:  # noqa: BLE001 — reported, not raised
+                    failures[kind] += 1
+                    line += f" {kind} FAILED ({_why(exc)});"
+                    continue
+                for step in STEPS:
+                    times[kind, step].append(visit[step])
+                n_passes[event_id], shown = visit["n_passes"], visit["shown"]
+                steps = ", ".join(f"{step} {visit[step]:.2f}" for step in STEPS[:-1])
+                line += f" {kind} {visit['all']:.2f} s ({steps});"
+            print(f"{line} {shown}")
+    finally:
+        context.close()
+    rows: dict[str, dict[str, Any]] = {}
+    for kind in ("cold", "warm"):
+        rows[f"event view, {kind}: all panels"] = _stats(times[kind, "all"], failures[kind])
+        rows[f"  {kind}: page shell (#event-title)"] = _stats(times[kind, "shell"], note="same visits")
+        rows[f"  {kind}: + passes summary shown"] = _stats(times[kind, "passes"], note="same visits")
+        rows[f"  {kind}: + event map drawn"] = _stats(times[kind, "map"], note="same visits")
+    return rows, n_passes
+
+
+def bench_exports(browser: Any, base: str, event_id: str | None, budget: Budget) -> dict[str, dict[str, Any]]:
+    """PNG exports through the page's request context: one warm-up, then ``EXPORT_REPEATS`` timed."""
+    context = browser.new_context()
+    page = context.new_page()
+    items = {"export catalog-map.png (default filters)": "/export/catalog-map.png"}
+    if event_id is not None:
+        items = {
+            f"export event-tracks.png ({event_id})": f"/export/event-tracks.png?event={event_id}",
+            **items,
+        }
+    out: dict[str, dict[str, Any]] = {}
+
+    def fetch(path: str) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        resp = page.request.get(base + path, timeout=VISIT_S * 1000)
+        body = resp.body()
+        elapsed = time.perf_counter() - t0
+        if not resp.ok or body[:8] != PNG_SIGNATURE:
+            raise RuntimeError(f"HTTP {resp.status}: {body[:120]!r}")
+        return elapsed, len(body)
+
+    try:
+        page.goto(base + "/nowhere", timeout=VISIT_S * 1000)  # a light page of the app's origin
+        for label, path in items.items():
+            times: list[float] = []
+            failures, size, first = 0, 0, float("nan")
+            for k in range(EXPORT_REPEATS + 1):
+                if not budget.left(label):
+                    break
+                try:
+                    elapsed, size = fetch(path)
+                except Exception as exc:  # noqa: BLE001 — reported, not raised
+                    failures += 1
+                    print(f"  {label}: FAILED {_why(exc)}")
+                    continue
+                if k == 0:
+                    first = elapsed  # the warm-up (may start the kaleido export server)
+                else:
+                    times.append(elapsed)
+            out[label] = _stats(times, failures, f"{size / 1e3:.0f} kB; warm-up {first:.2f} s")
+            print(f"  {label}: warm-up {first:.2f} s; " + ", ".join(f"{t:.2f} s" for t in times))
+    finally:
+        context.close()
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------------------
+
+#: label prefix → (target text, statistic judged, limit in seconds)
+TARGETS = {
+    "map, whole catalog": ("measured, no limit set", "", float("nan")),
+    "event view, warm": ("≤ 1 s p95", "p95", 1.0),
+    "event view, cold": ("≤ 5 s (p95 judged)", "p95", 5.0),
+    "export": ("≤ 1 s warm (max judged)", "max", 1.0),
+}
+
+
+def _fmt(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.2f}"
+
+
+def print_table(rows: dict[str, dict[str, Any]], started: float, budget: Budget, n_jobs_ended: int) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print()
+    print(
+        f"Dashboard in a real browser — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} — "
+        f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, load avg {load} — "
+        f"Python {platform.python_version()} — total {time.perf_counter() - started:.0f} s"
+    )
+    print("seconds, wall-clock in Python around page.goto + Playwright waits (exports: page.request.get)")
+    head = (
+        f"{'measurement':<46} {'n':>2} {'p50':>6} {'p95':>6} {'max':>6} {'fail':>4}  "
+        f"{'target':<24} {'verdict':<7}  note"
+    )
+    print(head)
+    print("-" * len(head))
+    for label, r in rows.items():
+        target, stat, limit = next((t for k, t in TARGETS.items() if label.startswith(k)), ("", "", 0.0))
+        verdict = ""
+        if stat:
+            verdict = "—" if np.isnan(r[stat]) else ("met" if r[stat] <= limit else "MISSED")
+        print(
+            f"{label:<46} {r['n']:>2} {_fmt(r['p50']):>6} {_fmt(r['p95']):>6} {_fmt(r['max']):>6} "
+            f"{r['failures']:>4}  {target:<24} {verdict:<7}  {r['note']}"
+        )
+    print("p50 of the 3 map repeats is their median; p95 by linear interpolation; indented rows are steps")
+    print("of the same visits (cumulative from goto).")
+    if budget.skipped:
+        print(f"skipped after the {BUDGET_S:.0f} s budget: {', '.join(budget.skipped)}")
+    if n_jobs_ended:
+        print(f"{n_jobs_ended} Dash background job process(es) still alive at the end were terminated.")
+
+
+def main() -> int:
+    started = time.perf_counter()
+    settings = default_settings()
+    index = settings.work_dir / "archive" / "pass_index.parquet"
+    if not index.exists():
+        print(
+            f"No demo archive at {index.parent}: `make run` (or `python -m core prepare`) must run first. "
+            "Nothing measured."
+        )
+        return 0
+    executable = shutil.which("chromium")
+    if executable is None:
+        print("Debian's chromium is not on PATH (`make test` installs it with apt-get). Nothing measured.")
+        return 0
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("Playwright is not installed (requirements-test.txt). Nothing measured.")
+        return 0
+
+    from dashboard.data import catalog_table, pass_index
+
+    events = _pick_events(settings)
+    catalog_table(settings)  # one-time per-process loads, out of the timings (see the module docstring)
+    pass_index(settings)
+    n_cleared = _clear_analysis_cache(settings)
+    print(f"work dir {settings.work_dir}; analysis cache cleared ({n_cleared} entries, map scores kept)")
+    print(f"{len(events)} events (M ≥ 6, {DEMO_SPAN[0]}..{DEMO_SPAN[1]}, lon/lat box {DEMO_BBOX})")
+    base, stop = _serve(settings)
+    budget = Budget(BUDGET_S)
+    rows: dict[str, dict[str, Any]] = {}
+    n_jobs_ended = 0
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            try:
+                print("first map render (fresh browser context each):")
+                rows.update(bench_map(browser, base, budget))
+                print("event view (cold, then warm; fresh page each):")
+                event_rows, n_passes = bench_events(browser, base, events, budget)
+                rows.update(event_rows)
+                # the event with the most passes: the heaviest tracks figure of the set
+                export_event = max(n_passes, key=n_passes.get) if n_passes else None
+                print("PNG exports (one warm-up, then timed):")
+                rows.update(bench_exports(browser, base, export_event, budget))
+            finally:
+                browser.close()
+                n_jobs_ended = _end_leftover_jobs()
+    finally:
+        stop()
+    print_table(rows, started, budget, n_jobs_ended)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
