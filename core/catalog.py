@@ -54,6 +54,7 @@ import shapely
 
 from core.atomic import atomic_path
 from core.config import Settings
+from core.geo import haversine_km
 
 __all__ = [
     "BUILTIN_CATALOG_FILES",
@@ -98,7 +99,6 @@ CATALOG_COLUMNS: tuple[str, ...] = (
 )
 TIME_DTYPE = "datetime64[ns, UTC]"
 _UTC = "UTC"
-_EARTH_RADIUS_KM = 6371.0088
 _MAX_EXAMPLES = 8
 
 
@@ -900,13 +900,6 @@ def gardner_knopoff_windows(mag: Any) -> tuple[np.ndarray, np.ndarray]:
     return distance, time
 
 
-def _haversine_km(lat0: float, lon0: float, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    p0, p = np.radians(lat0), np.radians(lat)
-    dlat, dlon = p - p0, np.radians(lon - lon0)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p0) * np.cos(p) * np.sin(dlon / 2) ** 2
-    return 2.0 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def decluster_gardner_knopoff(cat: pd.DataFrame) -> np.ndarray:
     """Gardner–Knopoff (1974) window declustering; True marks a mainshock (positional, aligned with ``cat``).
 
@@ -950,7 +943,7 @@ def decluster_gardner_knopoff(cat: pd.DataFrame) -> np.ndarray:
         if not free.any():
             continue
         idx = lo + np.flatnonzero(free)
-        near = _haversine_km(lat[i], lon[i], lat_s[idx], lon_s[idx]) <= dist_w[i]
+        near = haversine_km(lat[i], lon[i], lat_s[idx], lon_s[idx]) <= dist_w[i]
         assigned_s[idx[near]] = True
     return mainshock
 

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.geo import haversine_km
 from core.synthetic import disturbances as dist
 from core.synthetic import ionosphere as iono
 from core.synthetic.orbit import HALF_CODES, HalfOrbit, half_orbits, master_times, mission, position
@@ -48,7 +49,6 @@ from core.synthetic.precursors import (
     PrecursorModel,
     draw_precursors,
     ground_truth_table,
-    haversine_km,
     precursor_perturbation,
     select_events,
     write_ground_truth,

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from core.atomic import atomic_path
+from core.geo import EARTH_RADIUS_KM, haversine_km
 from core.synthetic.orbit import HALF_CODES, HalfOrbit, half_orbits, master_times, position
 
 __all__ = [
@@ -71,7 +72,6 @@ __all__ = [
     "count_affected_passes",
     "draw_precursors",
     "ground_truth_table",
-    "haversine_km",
     "pass_hits",
     "precursor_perturbation",
     "select_events",
@@ -96,17 +96,8 @@ GROUND_TRUTH_COLUMNS: tuple[str, ...] = (
     "seed",
     "difficulty",
 )
-_EARTH_RADIUS_KM = 6371.0088
-_KM_PER_DEG = np.pi * _EARTH_RADIUS_KM / 180.0
+_KM_PER_DEG = np.pi * EARTH_RADIUS_KM / 180.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
-
-
-def haversine_km(lat0: float, lon0: float, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Great-circle distance (km, sphere of 6371.0 km) from one point to arrays of points (deg)."""
-    p0, p = np.deg2rad(lat0), np.deg2rad(np.asarray(lat, dtype=float))
-    dl = np.deg2rad(np.asarray(lon, dtype=float) - lon0)
-    a = np.sin((p - p0) / 2.0) ** 2 + np.cos(p0) * np.cos(p) * np.sin(dl / 2.0) ** 2
-    return 2.0 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _crc(text: str) -> int:
