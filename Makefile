@@ -46,8 +46,11 @@ test: install-test chromium
 lint: install-test
 	$(BIN)/ruff check core dashboard tests bench
 
-bench: install
-	@for script in bench/bench_*.py; do mod=$$(basename $$script .py); echo "== $$mod"; $(BIN)/python -m bench.$$mod || exit 1; done
+## Every bench script, then one table of their headline figures (bench/suite.py). Smaller runs:
+## make bench BENCH_ARGS=--quick; a subset: make bench BENCH_ARGS="--only map,load".
+BENCH_ARGS ?=
+bench: install-test chromium
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache

@@ -1,1 +1,2 @@
-"""Benchmarks: scripts that print figures (run with `make bench` or `python -m bench.<name>`)."""
+"""Benchmarks: scripts that print figures (``python -m bench.<name>``); ``make bench`` runs them all through
+``python -m bench.suite``, which prints one table of their headline figures (``bench.results``)."""

@@ -11,11 +11,13 @@ costs, which ``bench_map`` measures; loading the index first also keeps a reques
 pyarrow while Dash forks a background job, which can leave the job deadlocked on the import lock).
 Prints figures, asserts nothing; stops by itself within a few minutes (``BUDGET_S``, ``VISIT_S``).
 
-Run ``python -m bench.bench_dashboard`` after ``make run`` (or ``python -m core prepare``).
+Run ``python -m bench.bench_dashboard [--events 10] [--map-repeats 3] [--export-repeats 5]`` after
+``make run`` (or ``python -m core prepare``). Headline figures also go to ``bench.results``.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import logging
 import os
@@ -29,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.results import emit, metric
 from core.catalog import filter_catalog, load_default_catalog
 from core.config import Settings, default_settings
 
@@ -93,6 +96,12 @@ def _ms_left(deadline: float) -> float:
 def _wait_map(page: Any, selector: str, deadline: float) -> None:
     """The Plotly WebGL map inside ``selector`` is drawn: style, sources and tiles loaded."""
     page.wait_for_function(_MAP_READY_JS, arg=selector, timeout=_ms_left(deadline))
+
+
+def _wait_geo(page: Any, selector: str, deadline: float) -> None:
+    """The Plotly SVG (geo) map inside ``selector`` is drawn: land paths and the epicentre marker."""
+    for part in (".geo .layer.land path", ".scattergeo .point"):
+        page.locator(f"{selector} {part}").first.wait_for(state="attached", timeout=_ms_left(deadline))
 
 
 def _wait_visible(page: Any, selectors: str, deadline: float) -> str:
@@ -217,7 +226,7 @@ def _visit_event(context: Any, base: str, event_id: str) -> dict[str, Any]:
         t_shell = time.perf_counter() - t0
         passes = _wait_visible(page, "#passes-count, #no-passes, #no-archive", deadline)
         t_passes = time.perf_counter() - t0
-        _wait_map(page, "#event-map", deadline)
+        _wait_geo(page, "#event-map", deadline)
         t_map = time.perf_counter() - t0
         analysis = _wait_visible(page, "#sequences-count, #no-sequences", deadline)
         scores = ""
@@ -378,7 +387,30 @@ def print_table(rows: dict[str, dict[str, Any]], started: float, budget: Budget,
         print(f"{n_jobs_ended} Dash background job process(es) still alive at the end were terminated.")
 
 
-def main() -> int:
+def _metrics(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The headline figures of the table for ``bench.results``: p95 of each row that has a target or is a
+    first map render (exports: the max, as judged)."""
+    out = []
+    for label, r in rows.items():
+        if label.startswith(" "):
+            continue  # steps of the same visits
+        target, stat, limit = next((t for k, t in TARGETS.items() if label.startswith(k)), ("", "p95", None))
+        stat = stat or "p95"
+        limit = None if limit is None or np.isnan(limit) else limit
+        name = label.split(" (")[0] if label.startswith("export") else label
+        note = f"n={r['n']}, {r['failures']} failed" + (f"; {r['note']}" if r["note"] else "")
+        out.append(metric(f"browser: {name}, {stat}", r[stat], "s", target=limit, note=note))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    global N_EVENTS, MAP_REPEATS, EXPORT_REPEATS
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=N_EVENTS, help=f"events visited (default {N_EVENTS})")
+    ap.add_argument("--map-repeats", type=int, default=MAP_REPEATS, help=f"default {MAP_REPEATS}")
+    ap.add_argument("--export-repeats", type=int, default=EXPORT_REPEATS, help=f"default {EXPORT_REPEATS}")
+    args = ap.parse_args(argv)
+    N_EVENTS, MAP_REPEATS, EXPORT_REPEATS = args.events, args.map_repeats, args.export_repeats
     started = time.perf_counter()
     settings = default_settings()
     index = settings.work_dir / "archive" / "pass_index.parquet"
@@ -387,15 +419,18 @@ def main() -> int:
             f"No demo archive at {index.parent}: `make run` (or `python -m core prepare`) must run first. "
             "Nothing measured."
         )
+        emit("dashboard", [], skipped="no demo archive")
         return 0
     executable = shutil.which("chromium")
     if executable is None:
         print("Debian's chromium is not on PATH (`make test` installs it with apt-get). Nothing measured.")
+        emit("dashboard", [], skipped="no chromium on PATH")
         return 0
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         print("Playwright is not installed (requirements-test.txt). Nothing measured.")
+        emit("dashboard", [], skipped="playwright not installed")
         return 0
 
     from dashboard.data import catalog_table, pass_index
@@ -429,6 +464,7 @@ def main() -> int:
     finally:
         stop()
     print_table(rows, started, budget, n_jobs_ended)
+    emit("dashboard", _metrics(rows), skipped_steps=budget.skipped)
     return 0
 
 

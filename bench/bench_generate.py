@@ -9,7 +9,8 @@ built-in catalog (precursors injected), into a temporary folder:
 4. optionally DEMETER (ISL + IAP) for one day, warm after its first run.
 
 One-time costs (imports, loading the space-weather tables and the catalog) are paid before timing.
-Not a test: figures only. Usage: ``python -m bench.bench_generate [--workers 2] [--demeter]``.
+Not a test: figures only (headline figures also to ``bench.results`` for ``python -m bench.suite``).
+Usage: ``python -m bench.bench_generate [--workers 2] [--demeter] [--quick]`` (``--quick``: steps 1–2 only).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.results import emit, metric
+
+TARGET_S_PER_DAY = 10.0  # issue 4, 2 cores
 
 
 def _run(label: str, satellite: str, start: str, days: int, out: Path, cache: Path, workers: int, catalog):
@@ -46,7 +51,14 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes for the multi-day line (default 2)")
     ap.add_argument("--start", default="2021-03-01", help="first UTC day (default 2021-03-01)")
     ap.add_argument("--demeter", action="store_true", help="also time one DEMETER day")
+    ap.add_argument("--quick", action="store_true", help="only the one-day cold and warm CSES-01 runs")
     args = ap.parse_args()
+    metrics = []
+
+    def record(name: str, days: int, timed: tuple, target: float | None = None) -> None:
+        dt, rep = timed
+        note = f"{rep.bytes / 1e6 / days:.1f} MB/day, {rep.n_files} files"
+        metrics.append(metric(name, dt / days, "s/day", target=target, note=note))
 
     from core import spaceweather
     from core.catalog import load_default_catalog
@@ -68,17 +80,14 @@ def main() -> None:
         day2 = str(np.datetime64(args.start) + np.timedelta64(1, "D"))
         for label, sub in (("cold", "a"), ("warm", "b")):
             name = f"CSES-01 LAP+PAP, 1 day, {label} PyIRI cache"
-            _run(name, "CSES-01", args.start, 1, root / sub, cache, 1, catalog)
-        _run(
-            f"CSES-01 LAP+PAP, 2 days, {args.workers} workers (day 2 cold)",
-            "CSES-01",
-            args.start,
-            2,
-            root / "c",
-            cache,
-            args.workers,
-            catalog,
-        )
+            timed = _run(name, "CSES-01", args.start, 1, root / sub, cache, 1, catalog)
+            record(f"generate {name}", 1, timed, TARGET_S_PER_DAY if label == "cold" else None)
+        if args.quick:
+            emit("generate", metrics)
+            return
+        name = f"CSES-01 LAP+PAP, 2 days, {args.workers} workers (day 2 cold)"
+        timed = _run(name, "CSES-01", args.start, 2, root / "c", cache, args.workers, catalog)
+        record(f"generate {name}", 2, timed)
 
         def same(x: str, y: str) -> bool:
             return all(
@@ -91,26 +100,11 @@ def main() -> None:
             f"{same('a', 'c')}; day 2 = {day2}"
         )
         if args.demeter:
-            _run(
-                "DEMETER ISL+IAP, 1 day, cold PyIRI cache",
-                "DEMETER",
-                "2008-03-01",
-                1,
-                root / "d",
-                cache,
-                1,
-                catalog,
-            )
-            _run(
-                "DEMETER ISL+IAP, 1 day, warm PyIRI cache",
-                "DEMETER",
-                "2008-03-01",
-                1,
-                root / "e",
-                cache,
-                1,
-                catalog,
-            )
+            for label, sub in (("cold", "d"), ("warm", "e")):
+                name = f"DEMETER ISL+IAP, 1 day, {label} PyIRI cache"
+                timed = _run(name, "DEMETER", "2008-03-01", 1, root / sub, cache, 1, catalog)
+                record(f"generate {name}", 1, timed)
+    emit("generate", metrics)
 
 
 if __name__ == "__main__":

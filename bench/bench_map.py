@@ -2,6 +2,7 @@
 
 Prints the cold catalog load, the filter step, and building + serialising the map figure (what one
 filter change costs the server), with the payload size before and after gzip. Not a test: figures only.
+Its headline figures go to ``bench.results`` (for ``python -m bench.suite``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 import plotly.io as pio
 
+from bench.results import emit, metric
 from core.catalog import load_default_catalog
 from core.config import default_settings
 from dashboard.data import catalog_table, filtered_events
@@ -36,6 +38,7 @@ def main() -> None:
     catalog_table(settings)
     print(f"machine: {platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}")
     print(f"catalog cold load (3 ComCat CSV, 42k rows): {cold * 1000:.0f} ms")
+    metrics = [metric("catalog cold load (3 ComCat CSV, 42k rows)", cold * 1000, "ms")]
     cases = {
         "default filters (M>=5, depth<=40 km)": MapState(),
         "whole catalog (M>=4.5, all depths)": MapState(mag_min=4.5, depth_max=700.0),
@@ -48,6 +51,13 @@ def main() -> None:
             f"{label}: {len(events):,} events | filter {t_filter * 1000:.1f} ms | figure+JSON "
             f"{t_fig * 1000:.0f} ms | payload {len(payload) / 1e6:.2f} MB, gzip {gz / 1e6:.2f} MB"
         )
+        short = label.split(" (")[0]
+        size = f"{len(events):,} events; {len(payload) / 1e6:.1f} MB JSON, {gz / 1e6:.2f} MB gzip"
+        metrics += [
+            metric(f"map filter, {short}", t_filter * 1000, "ms", note=f"{len(events):,} events"),
+            metric(f"map figure build + JSON, {short}", t_fig * 1000, "ms", note=size),
+        ]
+    emit("map", metrics)
 
 
 if __name__ == "__main__":

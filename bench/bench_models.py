@@ -12,7 +12,7 @@ early stopping on validation), epochs run, test sample ROC-AUC; then the total o
 (train + register every model); then the warm latency of :func:`core.scoring.score_event` for one event
 (median of ``--repeat`` calls, result cache off) — all models and per model. Torch runs on
 ``--threads`` intra-op threads (default 1, the estimators' ``n_threads`` default). Not a test: figures
-only; the machine may be shared.
+only; the machine may be shared. Headline figures also go to ``bench.results``.
 
 Usage::
 
@@ -29,6 +29,10 @@ import tempfile
 import time
 
 import numpy as np
+
+from bench.results import emit, metric
+
+TARGET_SCORE_MS = 200.0  # score_event, one event, all models, warm
 
 
 def _dataset(args: argparse.Namespace):
@@ -84,6 +88,8 @@ def main() -> None:
     )
     root = tempfile.mkdtemp(prefix="bench-models-")
     total = 0.0
+    size = f"{ds.sizes['sample']:,} samples, L={ds.sizes['step']}, {args.threads} torch thread(s)"
+    metrics = []
     print(f"{'model':24s} {'fit s':>8s} {'epochs':>7s} {'test AUC':>9s} {'train+eval+save s':>18s}")
     for name in names:
         t0 = time.perf_counter()
@@ -97,7 +103,11 @@ def main() -> None:
         auc = ev.sample["roc_auc"] if ev else float("nan")
         epochs = len(getattr(res.model, "history_", [])) or "-"
         print(f"{name:24s} {res.fit_seconds:8.1f} {epochs!s:>7s} {auc:9.3f} {wall:18.1f}")
+        metrics.append(
+            metric(f"training time, {name}", res.fit_seconds, "s", note=f"{size}; epochs {epochs}")
+        )
     print(f"demo path (train + evaluate + register all {len(names)} models): {total:.1f} s")
+    metrics.append(metric(f"train + evaluate + register all {len(names)} models", total, "s", note=size))
 
     models = scoring_models(root)
     test = select_split(ds, "test") if "test" in split_names(ds) else ds
@@ -114,6 +124,15 @@ def main() -> None:
         f"score_event, one event ({event.sizes['sample']} samples), all {len(models)} models, warm: "
         f"median {statistics.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
     )
+    metrics.append(
+        metric(
+            f"inference: score_event, one event, all {len(models)} models, median",
+            statistics.median(times) * 1000,
+            "ms/event",
+            target=TARGET_SCORE_MS,
+            note=f"{event.sizes['sample']} sequences, warm, result cache off",
+        )
+    )
     score_event(event, models)  # fills the result cache
     t0 = time.perf_counter()
     for _ in range(args.repeat):
@@ -127,6 +146,10 @@ def main() -> None:
             model.predict_proba(X)
             per.append(time.perf_counter() - t0)
         print(f"  {name:24s} predict_proba {statistics.median(per) * 1000:7.2f} ms/event")
+        metrics.append(
+            metric(f"inference: {name} predict_proba, median", statistics.median(per) * 1000, "ms/event")
+        )
+    emit("models", metrics)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ __all__ = [
     "INDEX_NAME",
     "PASS_FILE_PATTERNS",
     "ScanReport",
+    "events_with_passes",
     "find_pass_files",
     "index_pass_file",
     "load_index",
@@ -303,6 +304,56 @@ def passes_near_event(
     circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
     origin = pd.Timestamp(event["time"])
     return passes_crossing(index, circle, origin - pd.Timedelta(days=days_before), origin, **filters)
+
+
+def events_with_passes(
+    index: gpd.GeoDataFrame,
+    events: pd.DataFrame,
+    *,
+    days_before: float = 5.0,
+    radius_km: float | None = None,
+    satellite: str | None = None,
+    half: str | None = None,
+) -> np.ndarray:
+    """Per event (rows with ``time``, ``lat``, ``lon``, ``mag``): whether :func:`passes_near_event` would
+    find at least one readable pass — a pass starting within ``days_before`` days before the origin time
+    that crosses the event's circle (Dobrovolsky 10^(0.43·M) km unless ``radius_km``).
+
+    One bulk R-tree query for all events at once, the time filter, then the exact ``intersects`` on the
+    remaining pairs; only events whose window overlaps the archive's time span build a circle. Returns a
+    boolean array aligned with ``events``.
+    """
+    out = np.zeros(len(events), dtype=bool)
+    keep = index["error"].isna().to_numpy().copy()
+    if satellite is not None:
+        keep &= (index["satellite"] == satellite).to_numpy()
+    if half is not None:
+        keep &= (index["half"] == half).to_numpy()
+    if not keep.any() or not len(events):
+        return out
+    starts = pd.to_datetime(index["start"], utc=True).dt.tz_convert(None).to_numpy()
+    origins = pd.to_datetime(events["time"], utc=True).dt.tz_convert(None).to_numpy()
+    window = np.timedelta64(int(days_before * 86400e9), "ns")
+    span = starts[keep]
+    candidates = np.flatnonzero((origins > span.min()) & (origins - window <= span.max()))
+    if not len(candidates):
+        return out
+    rows = events.iloc[candidates]
+    mags = rows["mag"].to_numpy(float)
+    radii = dobrovolsky_radius_km(mags) if radius_km is None else np.full(len(rows), float(radius_km))
+    circles = [
+        geodesic_circle(float(lat), float(lon), float(r))
+        for lat, lon, r in zip(rows["lat"], rows["lon"], radii, strict=True)
+    ]
+    circles = np.asarray(circles, dtype=object)
+    which, passes = index.sindex.query(circles)  # bounding boxes first, then time, then exact shapes
+    origin = origins[candidates][which]
+    timely = keep[passes] & (starts[passes] >= origin - window) & (starts[passes] < origin)
+    which, passes = which[timely], passes[timely]
+    shapely.prepare(circles)
+    hit = shapely.intersects(circles[which], index.geometry.to_numpy()[passes])
+    out[candidates[np.unique(which[hit])]] = True
+    return out
 
 
 def load_passes(rows: pd.DataFrame, root: str | os.PathLike[str]) -> list[xr.Dataset]:

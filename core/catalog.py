@@ -19,11 +19,17 @@ Formats read by :func:`load_catalog` (detected from the content, the file extens
 
 Normalised table (every reader): columns :data:`CATALOG_COLUMNS` + ``geometry`` (Point lon/lat, EPSG:4326);
 ``time`` is ``datetime64[ns, UTC]``; ``lon`` wrapped to [-180, 180); ``depth_km`` km (NaN when unknown);
-rows sorted by time (ties by id); a RangeIndex. What was dropped and why is in ``gdf.attrs["load_report"]``.
+rows sorted by time (ties by id); a RangeIndex. What was dropped and why is in ``gdf.attrs["load_report"]``:
+a row is dropped for an unparseable time, a latitude outside [-90, 90] or longitude outside [-360, 360], a
+missing magnitude or id, a magnitude or depth that is not a finite number (text, ``inf``; in GeoJSON also
+``true``/objects/arrays), or a duplicate id.
 
 Text encoding: files are decoded as UTF-8 (a BOM is skipped; UTF-16 with a BOM is recognised). Bytes that
 are not valid UTF-8 are replaced by U+FFFD instead of failing: no row is lost, and the report's ``notes``
-say how many characters were replaced.
+say how many characters were replaced. A CSV that the tokenizer cannot read as a whole, or whose records
+span several lines (a stray quote, never closed or closed lines later, swallows the lines between into one
+field; ComCat fields never hold a line break), is read one line per record instead: lines that are not one
+record of the header's width are dropped and counted (``"malformed line"``).
 
 Distances in the Gardner–Knopoff declustering are haversine great-circle distances on a 6371.0088 km sphere
 (error < 0.5 % against WGS84 — negligible beside the empirical windows).
@@ -351,7 +357,9 @@ def _sniff(data: bytes, path: Path) -> str:
     if head[:1] == b"<":
         return "quakeml"
     first = head.split(b"\n", 1)[0]
-    printable = b"\x00" not in head and all(b >= 9 for b in first)
+    # Binary (an image, UTF-16 without a BOM): NUL or control bytes in the first line. A stray NUL in a row
+    # further down is a problem of that row only, not a reason to refuse the whole file.
+    printable = all(b >= 9 for b in first)
     if printable and (b"," in first or suffix.endswith(".csv")):
         return "csv"
     hint = f" (extension {suffix!r})" if suffix else ""
@@ -387,9 +395,15 @@ def _normalise(
         time = pd.to_datetime(num("time"), unit="ms", utc=True, errors="coerce")
         updated = pd.to_datetime(num("updated"), unit="ms", utc=True, errors="coerce")
     else:
-        time = pd.to_datetime(raw["time"].astype(str), format="ISO8601", utc=True, errors="coerce")
+        text = raw["time"].astype(str)
+        time = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+        # pandas reads the words "now" and "today" as the current time: not an origin time
+        time = time.mask(text.str.strip().str.lower().isin(["now", "today"]))
         updated = pd.to_datetime(raw["updated"].astype(str), format="ISO8601", utc=True, errors="coerce")
     lat, lon, depth, mag = num("lat"), num("lon"), num("depth") * depth_scale, num("mag")
+    # "inf", "Infinity", "1e400" parse as ±inf: not a magnitude or a depth (counted as non-numeric below)
+    mag = mag.where(np.isfinite(mag))
+    depth = depth.where(np.isfinite(depth))
     event_id = raw["event_id"].fillna("").astype(str).str.strip()
 
     lat_bad = np.asarray(~lat.between(-90.0, 90.0))
@@ -400,8 +414,8 @@ def _normalise(
         ("bad lat/lon", lat_bad, "lat", "is not a latitude in [-90, 90]"),
         ("bad lat/lon", lon_bad & ~lat_bad, "lon", "is not a longitude in [-360, 360]"),
         ("missing mag", np.asarray(mag.isna()) & mag_blank, "mag", "is missing"),
-        ("non-numeric mag", np.asarray(mag.isna()) & ~mag_blank, "mag", "is not a number"),
-        ("non-numeric depth", np.asarray(depth.isna()) & ~blank("depth"), "depth", "is not a number"),
+        ("non-numeric mag", np.asarray(mag.isna()) & ~mag_blank, "mag", "is not a finite number"),
+        ("non-numeric depth", np.asarray(depth.isna()) & ~blank("depth"), "depth", "is not a finite number"),
         ("missing id", np.asarray(event_id == ""), "event_id", "is missing"),
     ]
     keep = np.ones(n, dtype=bool)
@@ -446,6 +460,28 @@ def _normalise(
     return out.drop(columns="_row")
 
 
+def _csv_by_lines(text: str, header: list[str]) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Fallback CSV reader: one record per physical line (numbered from 1, the header being line 1).
+    Returns the records of the header's width as strings, and (line number, why) of the others."""
+    rows: list[list[str]] = []
+    bad: list[tuple[int, str]] = []
+    for k, line in enumerate(text.split("\n")[1:], start=2):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        try:
+            fields = next(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            bad.append((k, f"not one CSV record ({exc})"))
+            continue
+        if len(fields) != len(header):
+            bad.append((k, f"{len(fields)} fields instead of {len(header)}"))
+            continue
+        rows.append([f.lstrip() for f in fields])
+    frame = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(columns=header, dtype=str)
+    return frame, bad
+
+
 def _read_csv(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
     first_line = text.split("\n", 1)[0]
     try:
@@ -464,21 +500,21 @@ def _read_csv(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
     kwargs: dict[str, Any] = dict(dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=True)
     try:
         df = pd.read_csv(io.StringIO(text), usecols=wanted, **kwargs)
+        if len(df) < sum(1 for line in text.split("\n")[1:] if line.strip()):
+            # Fewer records than lines: a quoted field ran over line ends and took the lines between
+            # with it (a stray quote). ComCat fields never hold a line break: read line by line instead.
+            raise pd.errors.ParserError("a quoted field spans several lines")
     except pd.errors.ParserError:
-        bad_lines: list[list[str]] = []
-
-        def skip(line: list[str]) -> None:
-            bad_lines.append(line)
-            return None
-
-        try:
-            df = pd.read_csv(io.StringIO(text), usecols=wanted, engine="python", on_bad_lines=skip, **kwargs)
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise CatalogError(f"{path}: CSV cannot be parsed: {exc}") from exc
+        # The tokenizer gave up (e.g. a quote opened and never closed, which would swallow every later
+        # line into one field): read one record per physical line, skip and count the lines that are not
+        # one record of the header's width on their own.
+        df, bad_lines = _csv_by_lines(text, header)
+        df = df[wanted]
         if bad_lines:
             report.n_read += len(bad_lines)
             report.dropped["malformed line"] = len(bad_lines)
-            report.examples.append(f"a line with {len(bad_lines[0])} fields instead of {len(header)}")
+            line_no, why = bad_lines[0]
+            report.examples.append(f"line {line_no}: {why}")
     except (ValueError, UnicodeError) as exc:
         raise CatalogError(f"{path}: CSV cannot be parsed: {exc}") from exc
 
@@ -513,6 +549,12 @@ def _read_csv(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
     return _normalise(raw, report, time_kind="iso", fields=fields)
 
 
+def _json_number(value: Any) -> Any:
+    """A JSON value meant as a number: booleans, objects and arrays become their text, which then fails
+    the numeric conversion (and is counted) instead of passing as 1.0 / 0.0 or raising."""
+    return json.dumps(value) if isinstance(value, bool | dict | list) else value
+
+
 def _read_geojson(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
     try:
         doc = json.loads(text)
@@ -532,21 +574,25 @@ def _read_geojson(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
         for k in ("event_id", "time", "lat", "lon", "depth", "mag", "mag_type", "place", "type", "updated")
     }
     for feat in features:
+        # Any member of the wrong JSON type counts as absent (the row is then dropped with its reason).
         feat = feat if isinstance(feat, dict) else {}
-        props = feat.get("properties") or {}
-        coords = (feat.get("geometry") or {}).get("coordinates") or []
-        coords = list(coords) + [None] * (3 - len(coords)) if isinstance(coords, list) else [None] * 3
+        props = feat.get("properties")
+        props = props if isinstance(props, dict) else {}
+        geometry = feat.get("geometry")
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        coords = [_json_number(c) for c in coords[:3]] if isinstance(coords, list) else []
+        coords = coords + [None] * (3 - len(coords))
         eid = feat.get("id")
         if not eid and props.get("net") and props.get("code"):
             eid = f"{props['net']}{props['code']}"
         if not eid and props.get("ids"):
             eid = next((i for i in str(props["ids"]).split(",") if i), "")
         cols["event_id"].append("" if eid is None else str(eid))
-        cols["time"].append(props.get("time"))
+        cols["time"].append(_json_number(props.get("time")))
         cols["lon"].append(coords[0])
         cols["lat"].append(coords[1])
         cols["depth"].append(coords[2])
-        cols["mag"].append(props.get("mag"))
+        cols["mag"].append(_json_number(props.get("mag")))
         cols["mag_type"].append(props.get("magType"))
         cols["place"].append(props.get("place"))
         cols["type"].append(props.get("type") or "earthquake")

@@ -199,6 +199,14 @@ class DatasetSettings:
             raise ValueError(f"negatives must be one of {NEGATIVE_MODES}, got {self.negatives!r}")
         if not float(self.negative_ratio) >= 0:
             raise ValueError(f"negative_ratio must be >= 0, got {self.negative_ratio!r}")
+        for name in ("min_mag", "exclusion_radius_factor", "exclusion_days", "exclusion_mag_margin"):
+            value = getattr(self, name)
+            lowest = -math.inf if name == "min_mag" else 0.0
+            if isinstance(value, bool) or not (math.isfinite(float(value)) and float(value) >= lowest):
+                raise ValueError(f"{name} must be a finite number{' >= 0' * (lowest == 0)}, got {value!r}")
+        if isinstance(self.negative_max_tries, bool) or int(self.negative_max_tries) < 1:
+            tries = self.negative_max_tries
+            raise ValueError(f"negative_max_tries must be a whole number >= 1, got {tries!r}")
         win = self.negative_time_window_days
         if win is False:  # TOML has no null: `negative_time_window_days = false` means no window
             object.__setattr__(self, "negative_time_window_days", None)

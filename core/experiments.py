@@ -30,6 +30,7 @@ the end, with event-bootstrap 95 % intervals.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -690,6 +691,7 @@ def export_figures(
     fails or ``png=False``, as standalone HTML (plotly.js written once beside them). Returns the paths and
     ``"png"`` or ``"html"``."""
     import plotly.io as pio
+    from plotly.offline import get_plotlyjs
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -700,14 +702,18 @@ def export_figures(
             os.environ["BROWSER_PATH"] = browser
         paths = [out / f"{n}.png" for n in names]
         try:
-            tmp_paths = [p.with_name(f".{p.stem}.tmp.png") for p in paths]
-            pio.write_images([figures[n] for n in names], tmp_paths, format="png", scale=1.5)
-            for tmp, final in zip(tmp_paths, paths, strict=True):
-                os.replace(tmp, final)
+            # one atomic temporary file per figure: all renamed into place once kaleido wrote them all,
+            # all removed when it fails
+            with contextlib.ExitStack() as stack:
+                tmp_paths = [stack.enter_context(atomic_path(p)) for p in paths]
+                pio.write_images([figures[n] for n in names], tmp_paths, format="png", scale=1.5)
             return paths, "png"
         except Exception:  # noqa: BLE001 - any kaleido/Chromium failure falls back to HTML
-            for tmp in out.glob(".*.tmp.png"):
-                tmp.unlink(missing_ok=True)
+            pass
+    if names and not (out / "plotly.min.js").exists():
+        # write_html(include_plotlyjs="directory") would write the bundle in place; a killed write would
+        # leave a truncated bundle that it never rewrites
+        write_text_atomic(out / "plotly.min.js", get_plotlyjs())
     paths = []
     for n in names:
         with atomic_path(out / f"{n}.html") as tmp:

@@ -9,6 +9,7 @@ process that started it, so a forked background job never reuses its parent's se
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import shutil
@@ -86,17 +87,42 @@ def _stop_server() -> None:
         _server_pid = None
 
 
-def figure_bytes(fig: Any, fmt: str, *, width: int = 1100, height: int = 650, scale: float = 2.0) -> bytes:
+def _geo_assets_script(fig: Any, topojson_dir: Path) -> str:
+    """A ``<script>`` that hands plotly.js the topojson its geo maps need (``window.PlotlyGeoAssets``), so
+    a standalone HTML file never asks a CDN for it; empty when the figure has no geo map."""
+    geos = [v for k, v in fig.to_plotly_json().get("layout", {}).items() if k.startswith("geo")]
+    if not geos:
+        return ""
+    names = sorted({f"world_{g.get('resolution', 110)}m" for g in geos})
+    assets = {name: json.loads((topojson_dir / f"{name}.json").read_text(encoding="utf-8")) for name in names}
+    payload = json.dumps({"topojson": assets}, separators=(",", ":"))
+    return f"<script>window.PlotlyGeoAssets = {payload};</script>"
+
+
+def figure_bytes(
+    fig: Any,
+    fmt: str,
+    *,
+    width: int = 1100,
+    height: int = 650,
+    scale: float = 2.0,
+    topojson_dir: str | os.PathLike[str] | None = None,
+) -> bytes:
     """Render a plotly figure as ``png``, ``svg``, ``pdf`` (kaleido; pixels at ``scale``) or standalone
-    ``html`` (plotly.js embedded, works offline)."""
+    ``html`` (plotly.js embedded, works offline). ``topojson_dir`` holds plotly's ``world_110m.json`` /
+    ``world_50m.json`` for geo maps (embedded into HTML, read by kaleido from disk): never a CDN."""
     import plotly.io as pio
 
     if fmt == "html":
-        return pio.to_html(fig, include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode()
+        html = pio.to_html(fig, include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+        if topojson_dir is not None:
+            html = html.replace("<body>", "<body>" + _geo_assets_script(fig, Path(topojson_dir)), 1)
+        return html.encode()
     if fmt not in FIGURE_FORMATS:
         raise ExportError(f"unknown figure format {fmt!r}; use one of {', '.join(FIGURE_FORMATS)}")
     with _lock:
         _ensure_server()
+        pio.defaults.topojson = Path(topojson_dir).resolve().as_uri() + "/" if topojson_dir else None
         try:
             with warnings.catch_warnings():  # plotly notes that per-call options go unused with a server
                 warnings.simplefilter("ignore", UserWarning)

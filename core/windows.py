@@ -88,7 +88,7 @@ import os
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,7 @@ __all__ = [
     "Target",
     "WindowSettings",
     "merge_products",
+    "quiet_background",
     "select_passes",
     "window_event",
     "windows_for_event",
@@ -163,6 +164,44 @@ _PASS_STAGES = ("unreadable", "too_few_points", "gaps", "all_nan")
 
 # ------------------------------------------------------------------------------------------ settings
 
+_MAX_RADIUS_KM = 19_900.0  # a little under half the meridian (core.geo refuses wider circles)
+MAX_DAYS_BEFORE: float = 365.0
+"""Longest temporal window (days): beyond a year "before the event" is no precursor window any more."""
+
+SETTING_BOUNDS: dict[str, tuple[float, bool, float, str]] = {
+    # name: (lowest, lowest excluded?, highest, unit) — every value must also be finite
+    "radius_value": (0.0, True, math.inf, ""),
+    "days_before": (0.0, True, MAX_DAYS_BEFORE, " days"),
+    "kp_max": (0.0, False, 9.0, ""),
+    "dst_min_nt": (-2000.0, False, 200.0, " nT"),
+    "quiet_window_h": (0.0, True, 720.0, " h"),
+    "background_weeks": (0.0, True, 52.0, " weeks"),
+    "background_lat_bin_deg": (0.0, True, 180.0, " deg"),
+    "cadence_s": (0.01, False, 600.0, " s"),
+    "interp_max_cadences": (1.0, False, 1000.0, ""),
+    "max_nan_frac": (0.0, False, 1.0, ""),
+}
+"""Allowed range of the numeric :class:`WindowSettings` (``dst_min_nt`` and ``cadence_s`` may be None)."""
+
+
+def _check_number(name: str, value: Any, lo: float, lo_open: bool, hi: float, unit: str) -> None:
+    bad = isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating)
+    x = math.nan if bad else float(value)
+    if bad or not math.isfinite(x) or x > hi or x < lo or (lo_open and x == lo):
+        if math.isinf(hi):
+            span = f"> {lo:g}" if lo_open else f">= {lo:g}"
+        else:
+            span = f"in {'(' if lo_open else '['}{lo:g}, {hi:g}]{unit}"
+        raise ValueError(f"{name} must be a finite number {span}, got {value!r}")
+
+
+def _whole(name: str, value: Any, least: int) -> int:
+    """``value`` as an int ≥ ``least`` (integral floats accepted); ValueError naming ``name`` otherwise."""
+    ok = isinstance(value, int | np.integer | float | np.floating) and not isinstance(value, bool)
+    if ok and math.isfinite(float(value)) and float(value) == int(value) and int(value) >= least:
+        return int(value)
+    raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+
 
 @dataclass(frozen=True)
 class WindowSettings:
@@ -171,7 +210,9 @@ class WindowSettings:
     Units: ``radius_value`` (× R for ``dobrovolsky``, km, or degrees), ``days_before`` days, ``length`` and
     ``stride`` steps, ``kp_max`` Kp units, ``dst_min_nt`` nT (``None``: no Dst test), ``quiet_window_h``
     hours, ``cadence_s`` seconds (``None``: the satellite's default), ``background_weeks`` weeks,
-    ``background_lat_bin_deg`` degrees.
+    ``background_lat_bin_deg`` degrees. A number that is not finite or outside its range
+    (:data:`SETTING_BOUNDS`; ``days_before`` ≤ :data:`MAX_DAYS_BEFORE`; a ``km``/``deg`` radius ≤ 19,900 km)
+    or a step count that is not a whole number raises ``ValueError`` naming the setting.
     """
 
     satellites: tuple[str, ...] = ("CSES-01",)
@@ -207,28 +248,29 @@ class WindowSettings:
             raise ValueError(f"features must be distinct and non-empty, got {self.features!r}")
         if self.radius_rule not in RADIUS_RULES:
             raise ValueError(f"radius_rule must be one of {RADIUS_RULES}, got {self.radius_rule!r}")
-        if not float(self.radius_value) > 0:
-            raise ValueError(f"radius_value must be > 0, got {self.radius_value!r}")
         if self.half not in HALF_CHOICES:
             raise ValueError(f"half must be one of {HALF_CHOICES}, got {self.half!r}")
         if self.background not in BACKGROUND_CHOICES:
             raise ValueError(f"background must be one of {BACKGROUND_CHOICES}, got {self.background!r}")
-        if not float(self.days_before) > 0:
-            raise ValueError(f"days_before must be > 0, got {self.days_before!r}")
-        if int(self.length) < 1:
-            raise ValueError(f"length must be >= 1, got {self.length!r}")
-        if self.stride is not None and int(self.stride) < 1:
-            raise ValueError(f"stride must be >= 1, got {self.stride!r}")
-        if int(self.max_gap_steps) < 0:
-            raise ValueError(f"max_gap_steps must be >= 0, got {self.max_gap_steps!r}")
-        if not 0.0 <= float(self.max_nan_frac) <= 1.0:
-            raise ValueError(f"max_nan_frac must be in [0, 1], got {self.max_nan_frac!r}")
-        if self.cadence_s is not None and not float(self.cadence_s) > 0:
-            raise ValueError(f"cadence_s must be > 0, got {self.cadence_s!r}")
-        if not float(self.interp_max_cadences) >= 1.0:
-            raise ValueError(f"interp_max_cadences must be >= 1, got {self.interp_max_cadences!r}")
-        if not float(self.background_weeks) > 0 or not float(self.background_lat_bin_deg) > 0:
-            raise ValueError("background_weeks and background_lat_bin_deg must be > 0")
+        # Numbers: finite and inside the bounds of SETTING_BOUNDS (an absurd value is refused here, by
+        # name, instead of overflowing or silently selecting everything later).
+        for name, (lo, lo_open, hi, unit) in SETTING_BOUNDS.items():
+            value = getattr(self, name)
+            if value is None and name in ("dst_min_nt", "cadence_s"):
+                continue
+            _check_number(name, value, lo, lo_open, hi, unit)
+        max_radius = {"km": _MAX_RADIUS_KM, "deg": _MAX_RADIUS_KM / KM_PER_DEG}.get(self.radius_rule)
+        if max_radius is not None and float(self.radius_value) > max_radius:
+            unit = "km" if self.radius_rule == "km" else "deg"
+            raise ValueError(
+                f"radius_value must be <= {max_radius:.6g} {unit} with radius_rule={self.radius_rule!r} "
+                f"(a circle wider than that is ill-posed), got {self.radius_value!r}"
+            )
+        for name, least in (("length", 1), ("stride", 1), ("max_gap_steps", 0)):
+            value = getattr(self, name)
+            if value is None and name == "stride":
+                continue
+            object.__setattr__(self, name, _whole(name, value, least))
 
     @property
     def step(self) -> int:
@@ -891,6 +933,26 @@ def windows_for_event(
     target = event if isinstance(event, Target) else Target.from_row(event)
     (selection,) = select_passes(index, [target], settings)
     return window_event(target, selection, root, settings)
+
+
+def quiet_background(
+    event: Any,
+    index: pd.DataFrame,
+    root: str | os.PathLike[str],
+    settings: WindowSettings | None = None,
+) -> tuple[Background | None, int]:
+    """The quiet background of an event's place and how many passes made it: the per-latitude-bin median
+    of the quiet passes (same satellites and half) inside its circle in the ``background_weeks`` weeks
+    before the temporal window — the reference that ``background="median"`` subtracts, in the units of
+    the sequences before that subtraction. ``(None, 0)`` when no background pass had data.
+    """
+    settings = replace(settings or WindowSettings(), background="median")
+    target = event if isinstance(event, Target) else Target.from_row(event)
+    (selection,) = select_passes(index, [target], settings)
+    counters: dict[str, int] = {}
+    radius = settings.radius_km(target.mag)
+    bg = _background(target, selection.background, Path(root), settings, radius, counters)
+    return bg, counters.get("background_passes", 0)
 
 
 def describe_outcome(outcome: str, settings: WindowSettings, mag: float) -> str:

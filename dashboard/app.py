@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
-import diskcache
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 from flask import Response, abort, request, send_from_directory
 from werkzeug.utils import secure_filename
 
+from core.cache import open_cache
 from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
@@ -73,11 +74,32 @@ def _warm_imports() -> None:
     import core.windows  # noqa: F401
 
 
+class SharedJobs(DiskcacheManager):
+    """Dash's ``DiskcacheManager`` made safe for several gunicorn workers sharing one job cache
+    (``bench/bench_load.py`` found both problems):
+
+    - one result key per job. Dash keys a job by its callback's source and arguments, so two users who open
+      the same event at the same time share a key: the first poll that reads the result deletes it, and the
+      other user's panel never fills (HTTP 204 while polling). Without ``cache_by`` Dash never reuses a
+      result anyway (it is deleted once read); the analysis cache in ``dashboard.data`` does the caching.
+    - a finished job is not "terminated". The worker that reads a result is often not the one that forked
+      the job; psutil's ``wait(1)`` on another process's zombie child cannot reap it and blocks the whole
+      (sync) worker for 1 s. The forking worker reaps its own children (multiprocess does, on its next start).
+    """
+
+    def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
+        return f"{super().build_cache_key(fn, args, cache_args_to_ignore, triggered)}-{uuid.uuid4().hex}"
+
+    def terminate_job(self, job: Any) -> None:
+        if job is not None and self.job_running(job):  # a running job (cancel, newer settings) is killed
+            super().terminate_job(job)
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for ``settings`` (defaults from the environment)."""
     settings = settings or default_settings()
     _warm_imports()
-    jobs = DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "dash-jobs")))
+    jobs = SharedJobs(open_cache(settings.cache_dir / "dash-jobs", work_dir=settings.work_dir))
     app = Dash(
         __name__,
         background_callback_manager=jobs,

@@ -8,7 +8,6 @@ The app serves them from a plain route; this module has no Dash import.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -169,15 +168,3 @@ def basemap_geojson_bytes(resolution: str, layer: str) -> bytes:
     return json.dumps(topojson_to_geojson(topology, obj, as_lines=as_lines), separators=(",", ":")).encode()
 
 
-_BASEMAP_URL = re.compile(r"^/basemap/(?P<res>[0-9a-z]+)/(?P<layer>[a-z]+)\.geojson$")
-
-
-def inline_basemap(fig: Any) -> Any:
-    """A copy of ``fig`` whose basemap layers carry their GeoJSON instead of a URL of this server
-    (for standalone HTML and kaleido exports, which have no server to ask)."""
-    out = fig.__class__(fig)
-    for layer in out.layout.map.layers or ():
-        match = _BASEMAP_URL.match(layer.source) if isinstance(layer.source, str) else None
-        if match:
-            layer.source = json.loads(basemap_geojson_bytes(match["res"], match["layer"]))
-    return out

@@ -10,10 +10,11 @@ from typing import Any
 
 import diskcache
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import xarray as xr
 
-from core.archive import INDEX_NAME, load_index, passes_near_event
+from core.archive import INDEX_NAME, events_with_passes, load_index, passes_near_event
 from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, satellite_era
 from core.config import Settings
 from core.datasets import DatasetSettings, get_config, samples_from_windows
@@ -21,7 +22,7 @@ from core.geo import dobrovolsky_radius_km, geodesic_circle
 from core.models.registry import default_models, default_registry_root
 from core.scoring import score_event, scoring_models
 from core.spaceweather import coverage, index_table
-from core.windows import windows_for_event
+from core.windows import quiet_background, windows_for_event
 from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, EventState, MapState
 
 
@@ -42,8 +43,9 @@ def find_event(settings: Settings, event_id: str | None) -> dict[str, Any] | Non
 
 
 def filtered_events(settings: Settings, state: MapState) -> pd.DataFrame:
-    """Earthquakes passing the map filters (type earthquake; magnitude, depth in km, UTC dates, place)."""
-    return filter_catalog(
+    """Earthquakes passing the map filters (type earthquake; magnitude, depth in km, UTC dates, place;
+    coverage: inside a satellite era, or with passes in the archive — see :func:`covered_event_ids`)."""
+    events = filter_catalog(
         catalog_table(settings),
         types=settings.event_types,
         # a slider at the end of its range is no bound (ComCat has depths above sea level, M > 9.5 is open)
@@ -55,6 +57,11 @@ def filtered_events(settings: Settings, state: MapState) -> pd.DataFrame:
         end=state.end,  # plain dates: the end day is included
         place=state.q or None,
     )
+    if state.coverage == "era":
+        events = events.loc[events["era"] != ""]
+    elif state.coverage == "passes":
+        events = events.loc[events["event_id"].isin(covered_event_ids(settings))]
+    return events
 
 
 def gap_notice(state: MapState) -> str | None:
@@ -84,6 +91,28 @@ def pass_index(settings: Settings) -> gpd.GeoDataFrame | None:
         return _index_at(str(path), path.stat().st_mtime_ns)
     except (FileNotFoundError, ValueError):
         return None
+
+
+@lru_cache(maxsize=2)
+def _covered_at(settings: Settings, mtime_ns: int) -> frozenset[str]:
+    del mtime_ns  # part of the cache key only: a re-scanned index is looked at again
+    index, cat, state = pass_index(settings), catalog_table(settings), EventState()
+    if index is None:
+        return frozenset()
+    half = None if state.half == "both" else state.half
+    covered = events_with_passes(index, cat, days_before=state.days, half=half)
+    return frozenset(cat.loc[covered, "event_id"])
+
+
+def covered_event_ids(settings: Settings) -> frozenset[str]:
+    """Catalog events with at least one pass of the archive (any satellite; the event view's default half
+    and days) crossing their Dobrovolsky circle before the origin time; empty when there is no archive."""
+    path = archive_root(settings) / INDEX_NAME
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return frozenset()
+    return _covered_at(settings, mtime_ns)
 
 
 def window_radius_km(event: dict[str, Any], state: EventState) -> float:
@@ -131,13 +160,35 @@ class EventAnalysis:
 
     ``samples``: the event's Samples (DESIGN §3; may hold 0 sequences, then ``outcome`` says why);
     ``scores``: :func:`core.scoring.score_event` rows (None when no model is registered); ``truth``: the
-    synthetic archive's ground-truth row for the event (``injected``, ``amplitude`` …) or None.
+    synthetic archive's ground-truth row for the event (``injected``, ``amplitude`` …) or None;
+    ``background``: the place's quiet background along the sequences' latitudes (column ``lat`` in
+    degrees, one column per feature in the sequences' units before any background subtraction) or None;
+    ``background_passes``: how many quiet passes made it.
     """
 
     samples: xr.Dataset
     outcome: str
     scores: pd.DataFrame | None
     truth: dict[str, Any] | None
+    background: pd.DataFrame | None = None
+    background_passes: int = 0
+
+    @property
+    def background_text(self) -> str:
+        """What the sequences panel's dashed line is, in words."""
+        if self.samples.attrs.get("background") == "median":
+            return "Sequences are deviations from the quiet background (dashed zero line)."
+        if self.background is None:
+            return (
+                "No quiet background: no quiet pass crossed the circle in the weeks before the window (or "
+                "the archive does not reach back that far)."
+            )
+        weeks = self.samples.attrs.get("background_weeks", 4.0)
+        bin_deg = self.background["lat"].diff().median()
+        return (
+            f"Dashed grey: the quiet background, median of {self.background_passes} quiet passes inside the "
+            f"circle in the {weeks:g} weeks before the window, per {bin_deg:g}° of latitude."
+        )
 
 
 def dataset_settings_for(state: EventState) -> DatasetSettings:
@@ -170,7 +221,37 @@ def _analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
     return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), stamps])
 
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
+
+
+def _background_profile(
+    event: dict[str, Any],
+    index: pd.DataFrame,
+    settings: Settings,
+    config: DatasetSettings,
+    samples: xr.Dataset,
+) -> tuple[pd.DataFrame | None, int]:
+    """The quiet background (:func:`core.windows.quiet_background`) on a grid of its latitude bins over
+    the span of the event's sequences; (None, n) when there is no sequence or no background value."""
+    if samples.sizes.get("sample", 0) == 0:
+        return None, 0
+    bg, n_passes = quiet_background(event, index, archive_root(settings), config.window)
+    if bg is None or bg.empty:
+        return None, n_passes
+    lat = samples["lat"].values
+    step = bg.bin_deg
+    grid = np.arange(np.floor(np.nanmin(lat) / step), np.ceil(np.nanmax(lat) / step) + 1) * step + step / 2
+    ref = bg.reference(grid)
+    features = [str(f) for f in samples["feature"].values]
+    return pd.DataFrame({"lat": grid, **{f: ref[:, k] for k, f in enumerate(features)}}), n_passes
+
+
+def cached_event_analysis(
+    settings: Settings, event: dict[str, Any], state: EventState
+) -> EventAnalysis | None:
+    """The event's analysis under ``state`` when the disk cache holds it (for the current index and
+    models), else None — never computes."""
+    return analysis_cache(settings).get(_analysis_key(settings, str(event["event_id"]), state))
 
 
 def event_analysis(
@@ -184,9 +265,7 @@ def event_analysis(
     index = pass_index(settings)
     if index is None:
         return None
-    cache = analysis_cache(settings)
-    key = _analysis_key(settings, str(event["event_id"]), state)
-    hit = cache.get(key)
+    hit = cached_event_analysis(settings, event, state)
     if hit is not None:
         return hit
     say = progress or (lambda *_: None)
@@ -194,22 +273,26 @@ def event_analysis(
     say(1, 3, "reading the passes and cutting sequences")
     windows = windows_for_event(event, index, archive_root(settings), config.window)
     samples = samples_from_windows([windows], config)
+    background, n_background = _background_profile(event, index, settings, config, samples)
     say(2, 3, "scoring with the registered models")
     root = default_registry_root(settings)
     models = scoring_models(root) if default_models(root) else {}
     scores = score_event(samples, models, root=root) if models else None
     say(3, 3, "done")
-    result = EventAnalysis(
-        samples, windows.outcome, scores, _ground_truth(settings, event["event_id"], state.satellite)
-    )
-    cache.set(key, result, expire=7 * 86400)
+    truth = _ground_truth(settings, event["event_id"], state.satellite)
+    result = EventAnalysis(samples, windows.outcome, scores, truth, background, n_background)
+    key = _analysis_key(settings, str(event["event_id"]), state)
+    analysis_cache(settings).set(key, result, expire=7 * 86400)
     return result
 
 
 @lru_cache(maxsize=4)
 def analysis_cache(settings: Settings) -> diskcache.Cache:
-    """The on-disk cache of event analyses (shared by every worker process of one host)."""
-    return diskcache.Cache(str(settings.cache_dir / "event-analysis"), size_limit=2**30)
+    """The on-disk cache of event analyses (shared by every worker process of one host); a corrupt one is
+    set aside and rebuilt, and an unreadable entry reads as a miss (:func:`core.cache.open_cache`)."""
+    from core.cache import open_cache
+
+    return open_cache(settings.cache_dir / "event-analysis", work_dir=settings.work_dir, size_limit=2**30)
 
 
 MAP_SCORES_KEY = "seqnetquake-map-scores"

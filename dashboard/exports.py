@@ -15,8 +15,15 @@ import pandas as pd
 from core.config import Settings
 from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
 from core.spaceweather import index_table
-from dashboard.basemap import inline_basemap
-from dashboard.data import event_analysis, event_passes, filtered_events, find_event, window_radius_km
+from dashboard.basemap import TOPOJSON_DIR
+from dashboard.data import (
+    event_analysis,
+    event_passes,
+    filtered_events,
+    find_event,
+    map_scores,
+    window_radius_km,
+)
 from dashboard.figures import (
     catalog_map_figure,
     event_tracks_figure,
@@ -63,13 +70,18 @@ def _map_parts(state: MapState) -> list[Any]:
         f"M{state.mag_min:g}-{state.mag_max:g}",
         f"{state.depth_min:g}-{state.depth_max:g}km",
         state.q or None,
+        None if state.coverage == "all" else f"coverage-{state.coverage}",
     ]
 
 
 def _catalog_map(settings: Settings, query: Mapping[str, str]) -> tuple[Any, list[Any]]:
     state = _map_state(query)
     event = find_event(settings, state.event)
-    fig = catalog_map_figure(filtered_events(settings, state), color_by=state.color, selected=event)
+    center = (event["lat"], event["lon"]) if event else None
+    events = filtered_events(settings, state)
+    if state.color == "score":
+        events = events.assign(score=events["event_id"].map(map_scores(settings)))
+    fig = catalog_map_figure(events, color_by=state.color, selected=event, center=center, static=True)
     return fig, ["seqnetquake", "catalog-map", *_map_parts(state), state.event]
 
 
@@ -120,7 +132,7 @@ def _sequences(settings: Settings, query: Mapping[str, str], *, as_table: bool) 
     event, state, analysis = _analysis(settings, query)
     parts = ["seqnetquake", f"event-{event['event_id']}", "sequences", *_state_parts(state)]
     if not as_table:
-        return sequences_figure(analysis.samples), parts
+        return sequences_figure(analysis.samples, background=analysis.background), parts
     ds = analysis.samples
     table = (
         ds["X"]
@@ -185,5 +197,5 @@ def export_file(settings: Settings, item: str, fmt: str, query: Mapping[str, str
     if fmt not in spec.formats:
         raise ExportError(f"{item} exports as {', '.join(spec.formats)}, not {fmt!r}")
     obj, parts = spec.build(settings, query)
-    data = figure_bytes(inline_basemap(obj), fmt) if spec.kind == "figure" else table_bytes(obj)
+    data = figure_bytes(obj, fmt, topojson_dir=TOPOJSON_DIR) if spec.kind == "figure" else table_bytes(obj)
     return data, export_name(*parts, ext=fmt)

@@ -1,8 +1,10 @@
 """Pure figure builders (plotly): functions of data, importable and testable without a server.
 
-Maps are WebGL ``Scattermap`` figures (MapLibre, ``style="white-bg"``): they stay fluid with the whole
-catalog (~40k points) where SVG ``Scattergeo`` slows past ~10k. Offline, the land and borders come from the
-vendored Natural Earth topojson, served as GeoJSON layers by the app (``basemap_url``).
+The interactive world map is a WebGL ``Scattermap`` (MapLibre, ``style="white-bg"``): it stays fluid with
+the whole catalog (~40k points) where SVG ``Scattergeo`` slows past ~10k; offline, its land and borders
+come from the vendored Natural Earth topojson, served as GeoJSON layers by the app (``basemap_url``).
+Regional maps and the static (exported) world map are SVG ``Scattergeo`` drawn from that topojson: they
+need no WebGL, so they draw and export several times faster, and SVG/PDF exports stay vector.
 """
 
 from __future__ import annotations
@@ -93,8 +95,9 @@ def _marker(events: pd.DataFrame, color_by: str) -> dict[str, Any]:
     }
 
 
-def selection_traces(event: Mapping[str, Any] | None) -> list[go.Scattermap]:
-    """Traces for a selected event: its geodesic Dobrovolsky circle and the epicentre (empty when none)."""
+def selection_traces(event: Mapping[str, Any] | None, trace: type = go.Scattermap) -> list[Any]:
+    """Traces (of class ``trace``) for a selected event: its geodesic Dobrovolsky circle and the epicentre
+    (empty when none)."""
     if event is None:
         lats, lons, elat, elon, name = [], [], [], [], ""
     else:
@@ -102,7 +105,7 @@ def selection_traces(event: Mapping[str, Any] | None) -> list[go.Scattermap]:
         lats, lons = circle_lonlat(event["lat"], event["lon"], radius, n=181, unwrap=True)
         elat, elon = [event["lat"]], [event["lon"]]
         name = f"Dobrovolsky circle R = {radius:,.0f} km"
-    circle = go.Scattermap(
+    circle = trace(
         lat=list(lats),
         lon=list(lons),
         mode="lines",
@@ -113,7 +116,7 @@ def selection_traces(event: Mapping[str, Any] | None) -> list[go.Scattermap]:
         hoverinfo="skip",
         showlegend=False,
     )
-    epicentre = go.Scattermap(
+    epicentre = trace(
         lat=elat,
         lon=elon,
         mode="markers",
@@ -133,14 +136,16 @@ def catalog_map_figure(
     basemap_url: str = "/basemap/110m",
     center: tuple[float, float] | None = None,
     zoom: float = 0.6,
+    static: bool = False,
 ) -> go.Figure:
-    """World map of catalog events (size and colour by magnitude, depth or satellite era).
+    """World map of catalog events (size and colour by magnitude, depth, satellite era or score).
 
     ``events`` has the columns of ``core.catalog.CATALOG_COLUMNS`` (and optionally ``era``); trace 0 holds
     the events with ``customdata`` = event id (float32 positions keep the payload small), traces 1–2 the
-    selected event's circle and epicentre.
-    ``center`` is (lat, lon) in degrees.
+    selected event's circle and epicentre. ``center`` is (lat, lon) in degrees. ``static``: the SVG
+    ``Scattergeo`` version for exports (Natural Earth projection centred on ``center``'s longitude).
     """
+    trace = go.Scattergeo if static else go.Scattermap
     times = pd.to_datetime(events["time"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
     hovertext = (
         "M"
@@ -155,7 +160,7 @@ def catalog_map_figure(
         + events["depth_km"].map("{:.0f}".format)
         + " km"
     )
-    scatter = go.Scattermap(
+    scatter = trace(
         lat=events["lat"].to_numpy(np.float32),
         lon=events["lon"].to_numpy(np.float32),
         mode="markers",
@@ -166,15 +171,21 @@ def catalog_map_figure(
         name="events",
         showlegend=False,
     )
-    fig = go.Figure([scatter, *selection_traces(selected)])
+    fig = go.Figure([scatter, *selection_traces(selected, trace)])
     lat0, lon0 = center if center is not None else (15.0, 150.0)
+    if static:
+        projection = {"type": "natural earth", "rotation": {"lon": lon0}}
+        fig.update_layout(geo={**GEO_STYLE, "resolution": 110, "projection": projection})
+    else:
+        fig.update_layout(
+            map={
+                "style": "white-bg",
+                "center": {"lat": lat0, "lon": lon0},
+                "zoom": zoom,
+                "layers": basemap_layers(basemap_url),
+            }
+        )
     fig.update_layout(
-        map={
-            "style": "white-bg",
-            "center": {"lat": lat0, "lon": lon0},
-            "zoom": zoom,
-            "layers": basemap_layers(basemap_url),
-        },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision="catalog-map",
         clickmode="event",
@@ -183,27 +194,32 @@ def catalog_map_figure(
     return fig
 
 
-def zoom_for_radius(radius_km: float, width_px: float = 700.0) -> float:
-    """Web-Mercator zoom at which a circle of ``radius_km`` spans about a third of ``width_px``."""
-    span_deg = 3.0 * 2.0 * radius_km / 111.2
-    return float(np.clip(np.log2(360.0 * width_px / (512.0 * span_deg)), 0.0, 12.0))
+#: Land, borders and coastlines of the SVG maps (``Scattergeo``), drawn from the vendored topojson.
+GEO_STYLE: dict[str, Any] = {
+    "showland": True,
+    "landcolor": "#e8e6df",
+    "showcountries": True,
+    "countrycolor": "#b5b1a6",
+    "showcoastlines": True,
+    "coastlinecolor": "#b5b1a6",
+    "showframe": False,
+    "bgcolor": "rgba(0,0,0,0)",
+    "lataxis": {"showgrid": True, "gridcolor": "#eeeeee", "dtick": 10},
+    "lonaxis": {"showgrid": True, "gridcolor": "#eeeeee", "dtick": 10},
+}
+KM_PER_DEG = 111.195
 
 
-def event_region_figure(event: Mapping[str, Any], *, basemap_url: str = "/basemap/50m") -> go.Figure:
-    """Regional map centred on one event: epicentre and its geodesic Dobrovolsky circle."""
-    zoom = zoom_for_radius(float(dobrovolsky_radius_km(event["mag"])))
-    fig = go.Figure(selection_traces(event))
-    fig.update_layout(
-        map={
-            "style": "white-bg",
-            "center": {"lat": event["lat"], "lon": event["lon"]},
-            "zoom": zoom,
-            "layers": basemap_layers(basemap_url),
-        },
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        uirevision=f"event-{event['event_id']}",
-    )
-    return fig
+def regional_geo(lat: float, lon: float, radius_km: float, *, margin: float = 3.0) -> dict[str, Any]:
+    """Layout ``geo`` of a regional map: azimuthal equidistant centred on (lat, lon) in degrees, so that
+    distances from the centre are true and a geodesic circle is round; ``margin``·``radius_km`` fills
+    the shorter half-side (projection scale 1 shows the whole sphere, 180° from centre to edge)."""
+    scale = float(np.clip(180.0 / (margin * radius_km / KM_PER_DEG), 1.0, 400.0))
+    return {
+        **GEO_STYLE,
+        "resolution": 110,
+        "projection": {"type": "azimuthal equidistant", "rotation": {"lat": lat, "lon": lon}, "scale": scale},
+    }
 
 
 def _hours_colors(hours: np.ndarray, max_hours: float) -> list[str]:
@@ -235,15 +251,15 @@ def event_tracks_figure(
     *,
     radius_km: float,
     days_before: float,
-    basemap_url: str = "/basemap/50m",
 ) -> go.Figure:
-    """Regional map: epicentre, geodesic circle of ``radius_km`` and the passes of the time window.
+    """Regional map (SVG, azimuthal equidistant around the epicentre): epicentre, geodesic circle of
+    ``radius_km`` and the passes of the time window.
 
     ``passes`` are pass-index rows (``geometry`` ground track, ``start``, ``orbit``, ``half``) with
     ``hours_before`` and ``in_circle`` (the part of the track inside the circle) added. Colour = hours
     before the shock; night passes are solid lines, day passes carry dots; in-circle parts are thick.
     """
-    traces: list[go.Scattermap] = []
+    traces: list[go.Scattergeo] = []
     colors = _hours_colors(passes["hours_before"].to_numpy(), days_before * 24.0) if len(passes) else []
     for color, row in zip(colors, passes.itertuples(), strict=True):
         label = (
@@ -252,7 +268,7 @@ def event_tracks_figure(
         lons, lats = _line_coords(row.geometry)
         mode = "lines" if row.half == "night" else "lines+markers"
         traces.append(
-            go.Scattermap(
+            go.Scattergeo(
                 lon=lons,
                 lat=lats,
                 mode=mode,
@@ -267,7 +283,7 @@ def event_tracks_figure(
         )
         lons, lats = _line_coords(row.in_circle)
         traces.append(
-            go.Scattermap(
+            go.Scattergeo(
                 lon=lons,
                 lat=lats,
                 mode="lines",
@@ -278,7 +294,7 @@ def event_tracks_figure(
             )
         )
     lats, lons = circle_lonlat(event["lat"], event["lon"], radius_km, n=181, unwrap=True)
-    ring = go.Scattermap(
+    ring = go.Scattergeo(
         lat=list(lats),
         lon=list(lons),
         mode="lines",
@@ -289,7 +305,7 @@ def event_tracks_figure(
         name=f"circle R = {radius_km:,.0f} km",
         showlegend=False,
     )
-    star = go.Scattermap(
+    star = go.Scattergeo(
         lat=[event["lat"]],
         lon=[event["lon"]],
         mode="markers",
@@ -298,7 +314,7 @@ def event_tracks_figure(
         hovertemplate=f"epicentre M{event['mag']:.1f}<extra></extra>",
         showlegend=False,
     )
-    hours_bar = go.Scattermap(  # an invisible trace that carries the colour bar
+    hours_bar = go.Scattergeo(  # an invisible trace that carries the colour bar
         lat=[None],
         lon=[None],
         mode="markers",
@@ -316,12 +332,7 @@ def event_tracks_figure(
     )
     fig = go.Figure([ring, *traces, star, hours_bar])
     fig.update_layout(
-        map={
-            "style": "white-bg",
-            "center": {"lat": event["lat"], "lon": event["lon"]},
-            "zoom": zoom_for_radius(radius_km),
-            "layers": basemap_layers(basemap_url),
-        },
+        geo=regional_geo(float(event["lat"]), float(event["lon"]), radius_km),
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision=f"event-{event['event_id']}",
     )
@@ -431,25 +442,36 @@ def track_density_figure(index: pd.DataFrame, *, cell_deg: float = 5.0) -> go.Fi
 
 
 def catalog_coverage_figure(
-    events: pd.DataFrame, gaps: list[tuple[pd.Timestamp, pd.Timestamp]], eras: list[tuple[str, Any, Any]]
+    events: pd.DataFrame,
+    gaps: list[tuple[pd.Timestamp, pd.Timestamp]],
+    eras: list[tuple[str, Any, Any]],
+    *,
+    per: str = "year",
+    span: tuple[Any, Any] | None = None,
+    height: int = 300,
 ) -> go.Figure:
-    """Events per year (bars), satellite eras (shaded) and catalog gaps (hatched red bands, labelled)."""
-    years = pd.to_datetime(events["time"], utc=True).dt.year
-    counts = years.value_counts().sort_index()
+    """Events per ``year`` or ``month`` (bars), satellite eras (shaded, labelled) and catalog gaps (red
+    bands, labelled) on a UTC date axis. ``eras`` are (name, first day, last day or None: still flying);
+    ``span`` (first day, last day) fixes the axis range."""
+    times = pd.to_datetime(events["time"], utc=True).dt.tz_convert(None)
+    bins = times.dt.to_period("Y" if per == "year" else "M").dt.start_time
+    counts = bins.value_counts().sort_index()
     fig = go.Figure(
         go.Bar(
             x=counts.index,
             y=counts.to_numpy(),
+            xperiod="M12" if per == "year" else "M1",
+            xperiodalignment="middle",
             marker_color="#555555",
             name="events",
-            hovertemplate="%{x}: %{y:,} events<extra></extra>",
+            hovertemplate=f"%{{x|{'%Y' if per == 'year' else '%Y-%m'}}}: %{{y:,}} events<extra></extra>",
         )
     )
     for name, start, end in eras:
-        end = end if end is not None else pd.Timestamp.now(tz="UTC")
+        last = pd.Timestamp(end) if end is not None else pd.Timestamp.now(tz="UTC").normalize()
         fig.add_vrect(
-            x0=pd.Timestamp(start).year + pd.Timestamp(start).day_of_year / 366 - 0.5,
-            x1=pd.Timestamp(end).year + pd.Timestamp(end).day_of_year / 366 - 0.5,
+            x0=pd.Timestamp(start).tz_localize(None),
+            x1=last.tz_localize(None) + pd.Timedelta(days=1),
             fillcolor=ERA_COLORS.get(name, "#999999"),
             opacity=0.15,
             line_width=0,
@@ -458,8 +480,8 @@ def catalog_coverage_figure(
         )
     for start, end in gaps:
         fig.add_vrect(
-            x0=start.year + start.day_of_year / 366 - 0.5,
-            x1=end.year + end.day_of_year / 366 - 0.5,
+            x0=start.tz_localize(None),
+            x1=end.tz_localize(None) + pd.Timedelta(days=1),
             fillcolor="#D55E00",
             opacity=0.25,
             line_width=0,
@@ -468,11 +490,15 @@ def catalog_coverage_figure(
         )
     fig.update_layout(
         margin={"l": 50, "r": 10, "t": 20, "b": 30},
-        height=300,
+        height=height,
         plot_bgcolor="white",
-        yaxis_title="earthquakes per year",
-        xaxis={"dtick": 1},
+        yaxis_title=f"earthquakes per {per}",
+        xaxis={"type": "date"},
+        bargap=0.1,
     )
+    if span is not None:
+        first, last = (pd.Timestamp(t).tz_localize(None) for t in span)
+        fig.update_xaxes(range=[first, last + pd.Timedelta(days=1)])
     return fig
 
 
@@ -514,11 +540,21 @@ def space_weather_timeline_figure(daily: pd.DataFrame, *, kp_max: float = 3.0) -
 PASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
-def sequences_figure(samples: Any, *, max_passes: int = 8) -> go.Figure:
+def sequences_figure(
+    samples: Any,
+    *,
+    max_passes: int = 8,
+    background: pd.DataFrame | None = None,
+    background_label: str = "quiet background",
+) -> go.Figure:
     """The event's feature sequences along latitude, one row per feature, one colour per pass.
 
-    Each L-observation window is drawn as its own line segment with a marker at its first step (the
-    window boundaries); ``samples`` is a Samples dataset (DESIGN §3) of one event.
+    Each L-observation window is drawn as its own line segment (one trace per pass and feature, windows
+    separated by gaps) with a large marker at its first step (the window boundaries); ``samples`` is a
+    Samples dataset (DESIGN §3) of one event. ``background``
+    (columns ``lat`` and the features, in the sequences' units) is drawn as a dashed grey line; when the
+    sequences are deviations from that background (``samples.attrs["background"] == "median"``) the
+    background is their zero line instead.
     """
     from plotly.subplots import make_subplots
 
@@ -538,25 +574,48 @@ def sequences_figure(samples: Any, *, max_passes: int = 8) -> go.Figure:
     orbits = list(dict.fromkeys(int(o) for o in samples["orbit"].values))[:max_passes]
     X, lat = samples["X"].values, samples["lat"].values
     hours = samples["hours_before"].values
+    L = X.shape[1]
     for k, orbit in enumerate(orbits):
         color = PASS_COLORS[k % len(PASS_COLORS)]
         rows = np.flatnonzero(samples["orbit"].values == orbit)
-        for j, i in enumerate(rows):
-            for f in range(len(features)):
-                fig.add_scatter(
-                    x=lat[i],
-                    y=X[i, :, f],
-                    mode="lines+markers",
-                    row=f + 1,
-                    col=1,
-                    line={"color": color, "width": 2},
-                    marker={"size": [8] + [3] * (X.shape[1] - 1), "color": color},
-                    name=f"orbit {orbit} ({hours[i]:.0f} h before)",
-                    legendgroup=str(orbit),
-                    showlegend=(j == 0 and f == 0),
-                    hovertemplate=f"orbit {orbit} · window {j + 1}<br>lat %{{x:.2f}}°"
-                    f"<br>{features[f]} %{{y:.3g}}<extra></extra>",
-                )
+        # one trace per pass and feature: its windows one after another, a NaN between two (a line break)
+        xs = np.concatenate([np.append(lat[i], np.nan) for i in rows])
+        windows = np.repeat(np.arange(1, len(rows) + 1), L + 1)
+        sizes = np.tile(np.r_[8.0, np.full(L - 1, 3.0), 0.0], len(rows))
+        for f in range(len(features)):
+            fig.add_scatter(
+                x=xs,
+                y=np.concatenate([np.append(X[i, :, f], np.nan) for i in rows]),
+                customdata=windows,
+                mode="lines+markers",
+                row=f + 1,
+                col=1,
+                line={"color": color, "width": 2},
+                marker={"size": sizes, "color": color},
+                connectgaps=False,
+                name=f"orbit {orbit} ({hours[rows[0]]:.0f} h before)",
+                legendgroup=str(orbit),
+                showlegend=f == 0,
+                hovertemplate=f"orbit {orbit} · window %{{customdata}}<br>lat %{{x:.2f}}°"
+                f"<br>{features[f]} %{{y:.3g}}<extra></extra>",
+            )
+    deviations = samples.attrs.get("background") == "median"
+    for f, name in enumerate(features):
+        if deviations:
+            fig.add_hline(y=0.0, line={"color": "#777777", "dash": "dash", "width": 1.5}, row=f + 1, col=1)
+        elif background is not None and name in background:
+            fig.add_scatter(
+                x=background["lat"],
+                y=background[name],
+                mode="lines",
+                row=f + 1,
+                col=1,
+                line={"color": "#777777", "dash": "dash", "width": 1.5, "shape": "hvh"},
+                name=background_label,
+                legendgroup="background",
+                showlegend=f == 0,
+                hovertemplate=f"{background_label}<br>lat %{{x:.1f}}°<br>{name} %{{y:.3g}}<extra></extra>",
+            )
     fig.update_xaxes(title_text="geographic latitude (°)", row=len(features), col=1)
     fig.update_layout(
         height=170 * len(features) + 60,

@@ -15,6 +15,8 @@ MAG_RANGE: tuple[float, float] = (4.5, 9.5)
 DEPTH_RANGE_KM: tuple[float, float] = (0.0, 700.0)
 DATE_RANGE: tuple[str, str] = ("2004-07-01", "2025-12-30")
 COLOR_BY: tuple[str, ...] = ("mag", "depth", "era", "score")
+#: Which events the map shows: all, those inside a satellite era, those with passes in the loaded archive.
+COVERAGE: tuple[str, ...] = ("all", "era", "passes")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class MapState:
     depth_max: float = 40.0
     q: str = ""
     color: str = "mag"
+    coverage: str = "all"
     event: str | None = None
 
 
@@ -41,6 +44,7 @@ _QUERY_KEYS: dict[str, str] = {
     "depth_max": "dmax",
     "q": "q",
     "color": "color",
+    "coverage": "cov",
     "event": "event",
 }
 
@@ -59,10 +63,14 @@ def _in_range(value: str, lo: float, hi: float) -> float:
     return number
 
 
-def _color(value: str) -> str:
-    if value not in COLOR_BY:
-        raise ValueError(f"not one of {', '.join(COLOR_BY)}")
-    return value
+def _choice_of(choices: tuple) -> object:
+    def parse(value: str) -> object:
+        for choice in choices:
+            if value == str(choice):
+                return choice
+        raise ValueError(f"not one of {', '.join(map(str, choices))}")
+
+    return parse
 
 
 def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
@@ -77,7 +85,8 @@ def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
         "depth_min": lambda v: _in_range(v, *DEPTH_RANGE_KM),
         "depth_max": lambda v: _in_range(v, *DEPTH_RANGE_KM),
         "q": lambda v: v.strip()[:100],
-        "color": _color,
+        "color": _choice_of(COLOR_BY),
+        "coverage": _choice_of(COVERAGE),
         "event": lambda v: v.strip()[:64] or None,
     }
     values = {}
@@ -133,16 +142,6 @@ class EventState:
     radius_km: float = 500.0
     days: float = 5.0
     L: int = 20
-
-
-def _choice_of(choices: tuple) -> object:
-    def parse(value: str) -> object:
-        for choice in choices:
-            if value == str(choice):
-                return choice
-        raise ValueError(f"not one of {', '.join(map(str, choices))}")
-
-    return parse
 
 
 _EVENT_PARSERS = {

@@ -51,7 +51,9 @@ Reading: values equal to ``FillValue`` or outside ``ValidRange`` become NaN (the
 ``attrs["n_out_of_range"]``); ``UTC_TIME`` is decoded with integer arithmetic and cross-checked with
 ``VERSE_TIME`` (rows differing by more than 1 s are counted in ``n_time_mismatch`` and ``UTC_TIME`` is
 trusted; rows with an invalid ``UTC_TIME`` but a valid ``VERSE_TIME`` take the latter, counted in
-``n_time_from_verse``); ``ORBITNUM``/``ORBITTYPE`` must agree with the file name. Then
+``n_time_from_verse``); ``ORBITNUM``/``ORBITTYPE`` must agree with the file name, and so must the times:
+rows more than 10 min outside the name's start…end are dropped (counted in ``n_time_outside_name``), a
+file with no row inside is refused (the name lies). Then
 :func:`core.passes.clean_pass` sorts, de-duplicates and drops rows without position, warning once.
 
 Sources: CSES Level-2 product layout as read from a genuine HPM_5 file (orbit 09679, 2019-11-01; see
@@ -496,15 +498,37 @@ def _file_orbit_check(f: h5py.File, fn: CsesFileName) -> None:
         )
 
 
+NAME_TIME_SLACK = np.timedelta64(10, "m")
+"""How far a sample may lie outside the start…end of its file name before it is taken for a bad time."""
+
+
+def _inside_name_window(time: np.ndarray, fn: CsesFileName) -> tuple[np.ndarray, int]:
+    """Times outside the file name's window (± :data:`NAME_TIME_SLACK`) become NaT (the row is dropped
+    by ``clean_pass``); returns the times and their count. :class:`PassFormatError` when no valid time
+    is inside: the name and the content describe different half-orbits."""
+    lo = np.datetime64(fn.start, "ns") - NAME_TIME_SLACK
+    hi = np.datetime64(fn.end, "ns") + NAME_TIME_SLACK
+    valid = ~np.isnat(time)
+    outside = valid & ((time < lo) | (time > hi))
+    if valid.any() and outside.sum() == valid.sum():
+        raise PassFormatError(
+            f"{fn.name}: the file name says {fn.start:%Y-%m-%d %H:%M:%S} … {fn.end:%Y-%m-%d %H:%M:%S} but "
+            f"UTC_TIME runs {str(time[valid].min())[:19]} … {str(time[valid].max())[:19]} (no sample within "
+            "10 min of the name's window)"
+        )
+    return np.where(outside, np.datetime64("NaT", "ns"), time), int(outside.sum())
+
+
 # --------------------------------------------------------------------------------------------- reader
 def read_cses(path: str | os.PathLike[str], *, keep_spectrum: bool = False, n_bands: int = 8) -> xr.Dataset:
     """Read a CSES-01 Level-2 HDF5 half-orbit file into a Pass (DESIGN §3).
 
     Raises :class:`~core.passes.PassFormatError` (naming the file and the dataset) for a bad name, a
     non-HDF5/truncated/corrupt file, an unsupported product, missing datasets, wrong shapes or dtypes, a
-    file whose ``ORBITNUM``/``ORBITTYPE`` contradict its name, or no valid sample. Repairable problems
-    (duplicate or backwards times, rows without position, all-fill columns, ``VERSE_TIME`` mismatches)
-    give one :class:`~core.passes.PassWarning` and a cleaned pass. Units: see the module docstring.
+    file whose ``ORBITNUM``/``ORBITTYPE`` or times contradict its name, or no valid sample. Repairable
+    problems (duplicate or backwards times, rows without position, rows timed outside the name's window,
+    all-fill columns, ``VERSE_TIME`` mismatches) give one :class:`~core.passes.PassWarning` and a cleaned
+    pass. Units: see the module docstring.
     """
     path = Path(path)
     fn = parse_cses_filename(path.name)
@@ -544,6 +568,7 @@ def _read_open(
         use_verse = np.isnat(time) & verse_ok
         notes["n_time_from_verse"] = int(use_verse.sum())
         time = np.where(use_verse, verse, time)
+    time, notes["n_time_outside_name"] = _inside_name_window(time, fn)
     pos = {fld.var: r.values(fld) for fld in _POSITION}
     variables: dict[str, tuple] = {}
     extra_coords: dict[str, tuple] = {}

@@ -68,7 +68,9 @@ Record size 38 + 90 + 76 + 88 = **292 bytes**. Reader and writer share one struc
 
 Fill convention: missing float values are written as :data:`FILL` = -1.0e31 (the ISTP/CDF ``FILLVAL``
 convention for a REAL4; no N1 fill value is published that we could read); on reading, NaN, ±inf and
-anything ≤ -1.0e30 become NaN, as do latitudes outside [-90, 90] and non-positive altitudes.
+anything ≤ -1.0e30 become NaN, as do latitudes outside [-90, 90], longitudes outside [-360, 360] and
+non-positive altitudes (the row is dropped: no position); a local time outside [-1, 25] h is replaced by
+``UT + lon/15``.
 Location-block fields the Pass does not carry are written as fill unless ``ds`` has them (``mlon``,
 ``mlt``, ``inv_lat``, ``l_shell``); attitude matrices are fill.
 
@@ -76,7 +78,9 @@ Pass variables: ISL → ``Ne``, ``Te``, ``Ni`` (cm^-3, K), ``V_plasma``, ``V_flo
 IAP → ``Ni_H``, ``Ni_He``, ``Ni_O`` (cm^-3), ``Ti`` (K), ``Vi_z`` (m/s), ``Vi_theta``, ``Vi_phi`` (deg),
 ``V_sat`` (V). Time comes from the UT fields, cross-checked with days-since-1950 + ms-of-day (rows
 differing by more than 1 s counted in ``n_time_mismatch``; an invalid UT falls back to the CCSDS time,
-counted in ``n_time_from_ccsds``).
+counted in ``n_time_from_ccsds``). Records timed more than 10 min outside the file name's start…end are
+dropped (``n_time_outside_name``); a file with no record inside, or whose first record's data type names the
+other APID, is refused (the name lies).
 
 Sources: Cussac, T. et al. (2006), "The DEMETER microsatellite and ground segment", Planet. Space Sci.
 54, 413–427; Lebreton, J.-P. et al. (2006), "The ISL Langmuir probe experiment processing onboard DEMETER:
@@ -340,15 +344,37 @@ def _median_or_nan(values: np.ndarray) -> float:
     return float(np.median(finite)) if finite.size else float("nan")
 
 
+NAME_TIME_SLACK = np.timedelta64(10, "m")
+"""How far a record may lie outside the start…end of its file name before it is taken for a bad time."""
+
+
+def _inside_name_window(time: np.ndarray, fn: DemeterFileName) -> tuple[np.ndarray, int]:
+    """Times outside the file name's window (± :data:`NAME_TIME_SLACK`) become NaT (the record is dropped
+    by ``clean_pass``); returns the times and their count. :class:`PassFormatError` when no valid time
+    is inside: the name and the content describe different half-orbits."""
+    lo = np.datetime64(fn.start, "ns") - NAME_TIME_SLACK
+    hi = np.datetime64(fn.end, "ns") + NAME_TIME_SLACK
+    valid = ~np.isnat(time)
+    outside = valid & ((time < lo) | (time > hi))
+    if valid.any() and outside.sum() == valid.sum():
+        raise PassFormatError(
+            f"{fn.name}: the file name says {fn.start:%Y-%m-%d %H:%M:%S} … {fn.end:%Y-%m-%d %H:%M:%S} but "
+            f"the record times run {str(time[valid].min())[:19]} … {str(time[valid].max())[:19]} (no record "
+            "within 10 min of the name's window)"
+        )
+    return np.where(outside, np.datetime64("NaT", "ns"), time), int(outside.sum())
+
+
 # --------------------------------------------------------------------------------------------- reader
 def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
     """Read a DEMETER N1 ISL (1144) or IAP (1140) survey file into a Pass (DESIGN §3).
 
     Raises :class:`~core.passes.PassFormatError` (naming the file) for a bad name, an unsupported APID,
-    a file without one complete record, record headers whose orbit number or type contradict the name,
-    or no valid sample. A trailing partial record is dropped (``attrs["n_dropped_truncated"]``) and, like
-    duplicate/backwards times and rows without position, reported in one
-    :class:`~core.passes.PassWarning`. Units: see the module docstring.
+    a file without one complete record, record headers whose orbit number, orbit type, data type or times
+    contradict the name, or no valid sample. A trailing partial record is dropped
+    (``attrs["n_dropped_truncated"]``) and, like duplicate/backwards times, rows without position and
+    records timed outside the name's window, reported in one :class:`~core.passes.PassWarning`. Units: see
+    the module docstring.
     """
     path = Path(path)
     fn = parse_demeter_filename(path.name)
@@ -363,6 +389,16 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
         )
     rec = np.fromfile(path, dtype=dtype, count=n_full)
     notes = {"n_dropped_truncated": 1 if leftover else 0}
+
+    # The first record's data-type string names the product: a file of the other APID under this name
+    # (whose records would be misaligned and read as garbage) is refused by name here.
+    kind = bytes(rec["data_type"][0]).decode("ascii", errors="replace").strip("\x00 ")
+    for apid, other in APIDS.items():
+        if apid != fn.apid and kind.startswith(other.instrument):
+            raise PassFormatError(
+                f"{fn.name}: the file name says APID {fn.apid} ({spec.data_type.decode()}) but the first "
+                f"record's data type is {kind!r} (APID {apid}, {other.instrument})"
+            )
 
     orbits = np.unique(rec["orbit"])
     if orbits.size != 1 or int(orbits[0]) != fn.orbit:
@@ -399,14 +435,17 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
     use_ccsds = np.isnat(ut) & ccsds_ok
     notes["n_time_from_ccsds"] = int(use_ccsds.sum())
     time = np.where(use_ccsds, ccsds, ut)
+    time, notes["n_time_outside_name"] = _inside_name_window(time, fn)
 
     lat = _floats(rec["lat"]).astype(np.float64)
     lat[np.abs(lat) > 90] = np.nan
     lon = _floats(rec["lon"]).astype(np.float64)
+    lon[np.abs(lon) > 360] = np.nan
     alt = _floats(rec["alt"]).astype(np.float64)
     alt[alt <= 0] = np.nan
     mlat = _floats(rec["mag_lat"]).astype(np.float64)
     lt = _floats(rec["lt"]).astype(np.float64)
+    lt[(lt < -1.0) | (lt > 25.0)] = np.nan  # not a local time: computed from UT and lon below
     lt = np.mod(lt, 24.0)
     lt = np.where(lt >= 24.0, 0.0, lt)  # a tiny negative value mods to 24.0
     lt = np.where(np.isfinite(lt), lt, solar_local_time(time, lon))

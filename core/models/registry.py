@@ -14,8 +14,9 @@ Layout (``root`` defaults to ``<work_dir>/models``, see :func:`default_registry_
 Versions are ``v001``, ``v002``, … in creation order (or a name the caller gives); ``"latest"`` is the
 most recently created. A version folder is written in a hidden temporary folder next to it (each file
 through :func:`core.atomic.atomic_path`) and renamed into place in one step, so a reader never sees a
-half-written model; ``defaults.json`` is replaced atomically. joblib files are pickles: load registries
-you trust.
+half-written model (the parent folder is synced after the rename, and hidden ``.tmp-*`` folders left
+by a killed save are removed by a later save once stale); ``defaults.json`` is replaced atomically.
+joblib files are pickles: load registries you trust.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.atomic import atomic_path, write_text_atomic
+from core.atomic import atomic_path, fsync_dir, remove_stale_temps, write_text_atomic
 from core.config import Settings, default_settings
 from core.evaluation import DecisionRule
 
@@ -56,6 +58,7 @@ __all__ = [
 
 DEFAULTS_NAME = "defaults.json"
 _VERSION_RE = re.compile(r"^v(\d+)$")
+_TEMP_DIR_RE = re.compile(r"^\.tmp-[a-z0-9_]{8}$")  # tempfile.mkdtemp(prefix=".tmp-") in save_model
 
 
 def default_registry_root(settings: Settings | None = None) -> Path:
@@ -197,10 +200,14 @@ def _next_version(root: Path, name: str) -> str:
 
 
 def _library_versions() -> dict[str, str]:
+    """Versions of the libraries a saved model depends on, without importing them (PyTorch takes seconds)."""
+    from importlib import metadata
+
     out = {}
-    for mod in ("numpy", "sklearn", "torch", "xarray"):
+    dists = {"numpy": "numpy", "sklearn": "scikit-learn", "torch": "torch", "xarray": "xarray"}
+    for mod, dist in dists.items():
         try:
-            out[mod] = importlib.import_module(mod).__version__
+            out[mod] = sys.modules[mod].__version__ if mod in sys.modules else metadata.version(dist)
         except Exception:  # noqa: BLE001 - informational only
             continue
     return out
@@ -233,6 +240,7 @@ def save_model(
 
     r = _root(root)
     (r / name).mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(r / name, pattern=_TEMP_DIR_RE, dirs=True)  # folders of saves that were killed
     cls = type(estimator)
     info: dict[str, Any] = {
         "name": name,
@@ -283,6 +291,7 @@ def save_model(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    fsync_dir(r / name)
     if make_default:
         set_default(name, ver, root=r)
     return ModelRecord(name, ver, target, _read_json(target / "settings.json"), dict(metrics or {}), rule)

@@ -5,6 +5,7 @@ Window settings (satellite, half-orbit, circle rule, days before, L) live in the
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
@@ -15,7 +16,15 @@ from core.spaceweather import SpaceWeatherCoverageError, index_table
 from core.windows import describe_outcome
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
-from dashboard.data import dataset_settings_for, event_analysis, event_passes, find_event, window_radius_km
+from dashboard.data import (
+    cached_event_analysis,
+    dataset_settings_for,
+    event_analysis,
+    event_passes,
+    find_event,
+    pass_index,
+    window_radius_km,
+)
 from dashboard.exports import event_export_query
 from dashboard.figures import (
     MODEL_LABELS,
@@ -133,6 +142,8 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
             ),
             _analysis_section(),
             dcc.Store(id="event-id", data=event_id),
+            dcc.Store(id="an-request"),
+            dcc.Store(id="an-hit"),
         ]
     )
 
@@ -325,7 +336,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         )
         return fig, summary, sw_fig, sw_notice, *exports, query if query != (search or "") else no_update
 
-    @app.callback(
+    panels = [
         Output("an-summary", "children"),
         Output("seq-graph", "figure"),
         Output("seq-graph", "style"),
@@ -334,22 +345,51 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("scores-graph", "style"),
         Output("seq-export", "children"),
         Output("scores-export", "children"),
+    ]
+
+    @app.callback(
+        *panels,
+        Output("an-request", "data"),
+        Output("an-hit", "data"),
         *_CONTROLS,
         State("event-id", "data"),
-        background=True,
-        progress=[Output("an-progress", "value"), Output("an-status", "children")],
-        running=[(Output("an-cancel", "disabled"), False, True)],
-        cancel=[Input("an-cancel", "n_clicks")],
     )
-    def analyse(set_progress, satellite, half, rule, radius, days, L, event_id):
+    def show_cached(satellite, half, rule, radius, days, L, event_id):
+        """A cached analysis is drawn at once; otherwise the background job below is asked for it (and a
+        hit cancels a job still computing older settings)."""
         state = _state(satellite, half, rule, radius, days, L)
         event = find_event(settings, event_id)
+        analysis = cached_event_analysis(settings, event, state) if event is not None else None
+        if analysis is None and event is not None and pass_index(settings) is not None:
+            return *[no_update] * len(panels), {"event": event_id, **asdict(state)}, no_update
+        return *_panels(event, event_id, state, analysis), no_update, {"event": event_id, **asdict(state)}
+
+    @app.callback(
+        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in panels],
+        Input("an-request", "data"),
+        background=True,
+        prevent_initial_call=True,
+        interval=250,
+        progress=[Output("an-progress", "value"), Output("an-status", "children")],
+        running=[(Output("an-cancel", "disabled"), False, True)],
+        cancel=[Input("an-cancel", "n_clicks"), Input("an-hit", "data")],
+    )
+    def analyse(set_progress, request):
+        event_id = request.pop("event")
+        state = EventState(**request)
+        event = find_event(settings, event_id)
+        analysis = (
+            event_analysis(settings, event, state, progress=lambda i, n, text: set_progress((str(i), text)))
+            if event is not None
+            else None
+        )
+        return _panels(event, event_id, state, analysis)
+
+    def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any) -> tuple:
+        """The analysis section's outputs for ``analysis`` (None: no event or no archive)."""
         hidden, shown = {"display": "none"}, {"display": "block"}
         if event is None:
             return None, {}, hidden, None, {}, hidden, None, None
-        analysis = event_analysis(
-            settings, event, state, progress=lambda i, n, text: set_progress((str(i), text))
-        )
         if analysis is None:
             return message("No pass archive yet.", "warning"), {}, hidden, None, {}, hidden, None, None
         samples = analysis.samples
@@ -360,11 +400,17 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             note = message(f"No L = {state.L} sequence in this window: {why}.", "info", id="no-sequences")
             return note, {}, hidden, None, {}, hidden, None, None
         n_passes = len(set(int(o) for o in samples["orbit"].values))
-        summary = html.P(
-            f"{n} sequences of L = {state.L} observations (1 s apart) from {n_passes} passes inside the "
-            "circle.",
-            id="sequences-count",
+        summary = html.Div(
+            [
+                html.P(
+                    f"{n} sequences of L = {state.L} observations (1 s apart) from {n_passes} passes inside "
+                    "the circle.",
+                    id="sequences-count",
+                ),
+                html.P(analysis.background_text, id="background-note", className="summary"),
+            ]
         )
+        seq_fig = sequences_figure(samples, background=analysis.background)
         seq_exports = [
             export_bar("event-sequences", export_q, label="Figure"),
             export_bar("event-sequences-table", export_q, label="Sequences"),
@@ -380,14 +426,14 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
                 "info",
                 id="no-models",
             )
-            return summary, sequences_figure(samples), shown, note, {}, hidden, seq_exports, None
+            return summary, seq_fig, shown, note, {}, hidden, seq_exports, None
         score_exports = [
             export_bar("event-scores", export_q, label="Figure"),
             export_bar("event-scores-table", export_q, label="Scores"),
         ]
         return (
             summary,
-            sequences_figure(samples),
+            seq_fig,
             shown,
             _scores_table(analysis.scores, analysis.truth),
             scores_figure(analysis.scores.dropna(subset=["probability"])),

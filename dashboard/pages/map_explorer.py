@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
+from core.catalog import SATELLITE_ERAS, coverage_gaps
 from core.config import Settings
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
@@ -27,10 +29,11 @@ from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
     EVENTS_TRACE,
+    catalog_coverage_figure,
     catalog_map_figure,
     selection_traces,
 )
-from dashboard.state import COLOR_BY, DATE_RANGE, DEPTH_RANGE_KM, MAG_RANGE, MapState, map_query
+from dashboard.state import COLOR_BY, COVERAGE, DATE_RANGE, DEPTH_RANGE_KM, MAG_RANGE, MapState, map_query
 
 GRAPH_CONFIG: dict[str, Any] = {
     "topojsonURL": "/assets/topojson/",
@@ -39,6 +42,11 @@ GRAPH_CONFIG: dict[str, Any] = {
     "responsive": True,
 }
 _COLOR_LABELS = {"mag": "Magnitude", "depth": "Depth", "era": "Satellite era", "score": "SeqNetQuake score"}
+_COVERAGE_LABELS = {
+    "all": "All events",
+    "era": "In a satellite era",
+    "passes": "With passes in the archive",
+}
 
 
 def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div:
@@ -90,6 +98,13 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
                 value=state.color,
                 inline=True,
             ),
+            html.Label("Satellite coverage", htmlFor="f-coverage"),
+            dcc.RadioItems(
+                id="f-coverage",
+                options=[{"label": _COVERAGE_LABELS[c], "value": c} for c in COVERAGE],
+                value=state.coverage,
+                inline=True,
+            ),
             html.P(id="map-summary", className="summary", **{"aria-live": "polite"}),
             html.Div(id="map-notice"),
             html.Label("SeqNetQuake scores", htmlFor="score-run"),
@@ -132,6 +147,12 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
                                 parent_className="map-cell",
                             ),
                             html.Div(_map_exports(state), id="map-export"),
+                            dcc.Graph(
+                                id="events-timeline",
+                                config={**GRAPH_CONFIG, "scrollZoom": False},
+                                className="timeline-graph",
+                            ),
+                            html.P(id="timeline-summary", className="summary"),
                         ],
                         className="map-cell",
                     ),
@@ -156,6 +177,7 @@ def _state(
     depth: list[float],
     q: str | None,
     color: str,
+    coverage: str,
     event: str | None,
 ) -> MapState:
     return MapState(
@@ -167,8 +189,27 @@ def _state(
         depth_max=float(depth[1]),
         q=(q or "").strip(),
         color=color if color in COLOR_BY else "mag",
+        coverage=coverage if coverage in COVERAGE else "all",
         event=event,
     )
+
+
+def _timeline(events, state: MapState) -> tuple[Any, str]:
+    """Events shown per month (per year over spans longer than five years), eras shaded, gaps marked;
+    with its text summary."""
+    start, end = pd.Timestamp(state.start), pd.Timestamp(state.end)
+    per = "year" if (end - start).days > 5 * 366 else "month"
+    gaps = coverage_gaps(start.tz_localize("UTC"), end.tz_localize("UTC"))
+    eras = [(e.name, e.start, e.end) for e in SATELLITE_ERAS]
+    fig = catalog_coverage_figure(events, gaps, eras, per=per, span=(start, end), height=170)
+    in_era = [
+        f"{e.name} {max(e.start.tz_localize(None), start):%Y-%m-%d} … "
+        f"{min(e.end.tz_localize(None), end) if e.end is not None else end:%Y-%m-%d}"
+        for e in SATELLITE_ERAS
+        if e.start.tz_localize(None) <= end and (e.end is None or e.end.tz_localize(None) >= start)
+    ]
+    text = f"Shaded: satellite eras in the chosen dates ({'; '.join(in_era) or 'none'})."
+    return fig, text
 
 
 _FILTERS = [
@@ -178,6 +219,7 @@ _FILTERS = [
     Input("f-depth", "value"),
     Input("f-place", "value"),
     Input("f-color", "value"),
+    Input("f-coverage", "value"),
 ]
 
 
@@ -188,12 +230,14 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("catalog-map", "figure"),
         Output("map-summary", "children"),
         Output("map-notice", "children"),
+        Output("events-timeline", "figure"),
+        Output("timeline-summary", "children"),
         *_FILTERS,
         Input("scores-version", "data"),
         State("selected-event", "data"),
     )
-    def update_map(start, end, mag, depth, q, color, _version, selected):
-        state = _state(start, end, mag, depth, q, color, selected)
+    def update_map(start, end, mag, depth, q, color, coverage, _version, selected):
+        state = _state(start, end, mag, depth, q, color, coverage, selected)
         events = filtered_events(settings, state)
         if state.color == "score":
             events = events.assign(score=events["event_id"].map(map_scores(settings)))
@@ -208,8 +252,11 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             f"{len(events):,} {noun} shown — DEMETER era {counts.get('DEMETER', 0):,}, "
             f"CSES-01 era {counts.get('CSES-01', 0):,}, no satellite {counts.get('', 0):,}."
         )
-        notice = gap_notice(state)
-        return fig, summary, message(notice, "warning", id="gap-notice") if notice else None
+        notices = [message(text, "warning", id="gap-notice") if (text := gap_notice(state)) else None]
+        if state.coverage == "passes" and pass_index(settings) is None:
+            notices.append(message("No pass archive yet: no event has passes.", "warning", id="no-archive"))
+        timeline, timeline_text = _timeline(events, state)
+        return fig, summary, notices, timeline, timeline_text
 
     @app.callback(
         Output("selected-event", "data"), Input("catalog-map", "clickData"), prevent_initial_call=True
@@ -241,8 +288,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Input("selected-event", "data"),
         prevent_initial_call=True,
     )
-    def sync_url(start, end, mag, depth, q, color, selected):
-        state = _state(start, end, mag, depth, q, color, selected)
+    def sync_url(start, end, mag, depth, q, color, coverage, selected):
+        state = _state(start, end, mag, depth, q, color, coverage, selected)
         return map_query(state), _map_exports(state)
 
     @app.callback(
@@ -260,8 +307,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         ],
         cancel=[Input("score-cancel", "n_clicks")],
     )
-    def score_shown(set_progress, _clicks, start, end, mag, depth, q, color, version):
-        events = filtered_events(settings, _state(start, end, mag, depth, q, color, None))
+    def score_shown(set_progress, _clicks, start, end, mag, depth, q, color, coverage, version):
+        events = filtered_events(settings, _state(start, end, mag, depth, q, color, coverage, None))
         if len(events) > MAX_BATCH_EVENTS:
             text = f"{len(events):,} events shown: narrow the filters to ≤ {MAX_BATCH_EVENTS} to score them."
             return message(text, "warning", id="score-too-many"), no_update

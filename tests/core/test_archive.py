@@ -12,6 +12,7 @@ import xarray as xr
 
 from core.archive import (
     ScanReport,
+    events_with_passes,
     find_pass_files,
     load_index,
     load_passes,
@@ -153,6 +154,30 @@ def test_passes_near_event_never_uses_the_origin_time_or_after(archive) -> None:
     assert list(hits["orbit"]) == [102]
     (ds,) = load_passes(hits, archive)
     assert ds.attrs["orbit"] == 102 and ds.sizes["time"] == 200
+
+
+def test_events_with_passes_agrees_with_passes_near_event(archive) -> None:
+    index, _ = scan_archive(archive, workers=1, progress=False)
+    rng = np.random.default_rng(3)
+    n = 120
+    events = pd.DataFrame(
+        {
+            "time": pd.Timestamp("2021-02-27", tz="UTC") + pd.to_timedelta(rng.uniform(0, 12, n), unit="D"),
+            "lat": rng.uniform(-70, 70, n),
+            "lon": rng.choice([15.0, 20.0, 35.0, 179.5, -179.0, -100.0], n) + rng.normal(0, 3, n),
+            "mag": rng.uniform(5.0, 7.0, n),
+        }
+    )
+    events.loc[0] = [pd.Timestamp("2021-03-05T00:00:00Z"), 0.0, -179.0, 6.0]  # pass 102 starts at origin
+    events.loc[1] = [pd.Timestamp("2021-03-05T00:00:01Z"), 0.0, -179.0, 6.0]  # one second later: covered
+    for kwargs in ({}, {"satellite": "CSES-01", "half": "night"}, {"days_before": 1.0, "radius_km": 800.0}):
+        covered = events_with_passes(index, events, **kwargs)
+        expected = [not passes_near_event(index, row, **kwargs).empty for _, row in events.iterrows()]
+        assert list(covered) == expected
+        assert 0 < covered.sum() < n
+    assert not events_with_passes(index, events)[0] and events_with_passes(index, events)[1]
+    assert not events_with_passes(index, events, satellite="DEMETER", half="day").any()
+    assert events_with_passes(index, events.iloc[:0]).shape == (0,)
 
 
 def test_load_index_errors_are_clear(tmp_path) -> None:

@@ -27,6 +27,7 @@ def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_pa
     expect(page.locator("#sequences-count")).to_contain_text(
         "sequences of L = 20 observations", timeout=60_000
     )
+    expect(page.locator("#background-note")).to_contain_text("No quiet background")  # one pass only
     expect(page.locator("#scores-table-rows")).to_contain_text("SeqNetQuake", timeout=60_000)
     expect(page.locator("#scores-table-rows")).to_contain_text("SVM")
     expect(page.locator("#scores-truth")).to_contain_text("label: pre-earthquake")

@@ -48,3 +48,22 @@ def test_batch_scoring_colours_the_map(page: Page, live_server: str) -> None:
         " const c = gd && gd.data && gd.data[0].marker.color; if (!c) return false;"
         " const v = Array.from(c._inputArray || c); return v.some(x => x >= 0); }"
     )
+
+
+def test_exported_html_map_draws_offline(page: Page, live_server: str, tmp_path) -> None:
+    """The standalone HTML export of a map opens from disk with every network request refused."""
+    query = "mmin=8&start=2021-01-01&end=2021-12-31"
+    body = page.request.get(f"{live_server}/export/catalog-map.html?{query}").body()
+    path = tmp_path / "map.html"
+    path.write_bytes(body)
+    requested: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: route.continue_()
+        if route.request.url.startswith("file:")
+        else (requested.append(route.request.url), route.abort()),
+    )
+    page.goto(path.as_uri())
+    expect(page.locator(".geo .layer.land path").first).to_be_attached()
+    expect(page.locator(".scattergeo .point")).to_have_count(3)  # the three M ≥ 8 earthquakes of 2021
+    assert requested == []

@@ -28,6 +28,14 @@ def test_catalog_exports(client) -> None:
     r = client.get(export_href("catalog-map", "png", "?mmin=8&event=us6000f65h"))
     assert r.status_code == 200 and r.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert "us6000f65h" in r.headers["Content-Disposition"]
+    # SVG is a vector map: land and coastlines as paths, one path per event
+    year = "?mmin=8&start=2021-01-01&end=2021-12-31"
+    svg = client.get(export_href("catalog-map", "svg", year)).data.decode()
+    assert 'class="layer land"' in svg and 'class="layer coastlines"' in svg
+    assert svg.count('class="point"') == 3  # 2021's three M ≥ 8 earthquakes (Kermadec, Alaska, S. Sandwich)
+    # standalone HTML carries the topojson so that it draws offline (test_browser_pages.py opens one)
+    html = client.get(export_href("catalog-map", "html", "?mmin=8")).data.decode()
+    assert "window.PlotlyGeoAssets" in html and '"world_110m"' in html
 
 
 def test_event_exports_name_event_and_settings(client) -> None:

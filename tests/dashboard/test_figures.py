@@ -15,9 +15,10 @@ from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
     EVENTS_TRACE,
+    catalog_coverage_figure,
     catalog_map_figure,
-    event_region_figure,
-    zoom_for_radius,
+    event_tracks_figure,
+    sequences_figure,
 )
 
 
@@ -69,10 +70,29 @@ def test_empty_selection_and_empty_catalog() -> None:
     assert len(fig.data[EVENTS_TRACE].lat) == 0
 
 
-def test_event_region_zoom_follows_radius(events: pd.DataFrame) -> None:
-    assert zoom_for_radius(141.0) > zoom_for_radius(1023.0) > zoom_for_radius(5000.0)
-    fig = event_region_figure(events.iloc[1].to_dict())
-    assert fig.layout.map.center.lat == pytest.approx(-42.7)
+def test_event_map_is_an_equidistant_svg_map_around_the_epicentre(events: pd.DataFrame) -> None:
+    event = events.iloc[1].to_dict()
+    track = shapely.LineString([(170.0, -60.0), (176.0, 60.0)])
+    passes = pd.DataFrame(
+        {
+            "orbit": [7],
+            "half": ["day"],
+            "start": [pd.Timestamp("2020-06-01T01:00Z")],
+            "hours_before": [11.5],
+            "geometry": [track],
+            "in_circle": [track.intersection(shapely.box(170, -46, 176, -40))],
+        }
+    )
+    small = event_tracks_figure(event, passes, radius_km=300.0, days_before=5.0)
+    large = event_tracks_figure(event, passes, radius_km=3000.0, days_before=5.0)
+    geo = small.layout.geo
+    assert geo.projection.type == "azimuthal equidistant" and geo.resolution == 110
+    assert (geo.projection.rotation.lat, geo.projection.rotation.lon) == (-42.7, 173.0)
+    assert geo.projection.scale > large.layout.geo.projection.scale >= 1.0  # a larger circle zooms out
+    assert {t.type for t in small.data} == {"scattergeo"}
+    whole, inside = small.data[1], small.data[2]
+    assert whole.mode == "lines+markers" and "11.5 h before" in whole.name  # day pass: dotted
+    assert inside.line.width > whole.line.width  # the in-circle part is emphasised
 
 
 def test_basemap_layers_are_antimeridian_safe() -> None:
@@ -101,3 +121,34 @@ def test_detailed_basemap_keeps_every_continent() -> None:
     shapes = [shapely.geometry.shape(f["geometry"]) for f in land["features"]]
     for lon, lat in ((-90.0, 40.0), (135.0, -25.0), (20.0, 0.0), (100.0, 60.0), (-60.0, -10.0)):
         assert any(s.contains(shapely.Point(lon, lat)) for s in shapes), (lon, lat)
+
+
+def test_event_timeline_shades_eras_and_gaps(events: pd.DataFrame) -> None:
+    eras = [("CSES-01", pd.Timestamp("2018-02-02", tz="UTC"), None)]
+    gaps = [(pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2020-03-31", tz="UTC"))]
+    fig = catalog_coverage_figure(events, gaps, eras, per="month", span=("2019-01-01", "2021-12-31"))
+    assert list(fig.data[0].y) == [1, 1, 1] and fig.data[0].xperiod == "M1"
+    labels = [s.text for s in fig.layout.annotations]
+    assert labels == ["CSES-01", "no catalog"]
+    assert pd.Timestamp(fig.layout.xaxis.range[1]) == pd.Timestamp("2022-01-01")
+    yearly = catalog_coverage_figure(events, [], eras)
+    assert [pd.Timestamp(x).year for x in yearly.data[0].x] == [2019, 2020, 2021]
+
+
+def test_sequences_show_the_quiet_background() -> None:
+    from tests.core.models.make_samples import make_samples
+
+    samples = make_samples(n_events=2, L=20, features=("Ne", "Te"), seed=0).isel(sample=[0])
+    lat = samples["lat"].values
+    background = pd.DataFrame({"lat": [lat.min(), lat.max()], "Ne": [4.0, 4.2], "Te": [1500.0, 1600.0]})
+    fig = sequences_figure(samples, background=background)
+    dashed = [t for t in fig.data if t.line.dash == "dash"]
+    assert [list(t.y) for t in dashed] == [[4.0, 4.2], [1500.0, 1600.0]]
+    assert [t.showlegend for t in dashed] == [True, False] and dashed[0].name == "quiet background"
+    solid = [t for t in fig.data if t.line.dash != "dash"]  # one trace per pass and feature
+    assert len(solid) == 2 and len(solid[0].y) == 21 and np.isnan(solid[0].y[-1])  # L steps, then a break
+    assert list(solid[0].marker.size[:2]) == [8.0, 3.0]  # the window's first step is marked
+    deviations = samples.assign_attrs(background="median")
+    fig = sequences_figure(deviations, background=background)
+    assert not [t for t in fig.data if t.line.dash == "dash"]
+    assert [s.y0 for s in fig.layout.shapes] == [0.0, 0.0]  # the background is the zero line

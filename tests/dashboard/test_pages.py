@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from core.config import Settings
-from dashboard.data import event_passes, find_event, pass_index
+from dashboard.data import covered_event_ids, event_passes, filtered_events, find_event, pass_index
 from dashboard.pages import data_coverage, event_view
-from dashboard.state import EventState
+from dashboard.state import EventState, MapState
 from tests.conftest import build_tiny_archive
 
 HAITI = "us6000f65h"  # 2021-08-14 12:29:08 UTC, M7.2, 18.433°N 73.482°W
@@ -62,3 +63,16 @@ def test_data_page_lists_the_archive(archive_settings) -> None:
     assert "unreadable-none" in page
     figure = data_coverage.layout(archive_settings).children[1].children[3].figure
     assert sum(pd.Series(t.y).sum() for t in figure.data) == 3
+
+
+def test_map_coverage_filters(archive_settings, tmp_path) -> None:
+    assert covered_event_ids(archive_settings) == {HAITI}  # the only catalog event the night pass reaches
+    no_archive = Settings(work_dir=tmp_path / "elsewhere")
+    assert covered_event_ids(no_archive) == frozenset()
+    year = MapState(start="2021-01-01", end="2021-12-31")
+    shown = filtered_events(archive_settings, year)
+    in_era = filtered_events(archive_settings, MapState(start="2003-01-01", end="2021-12-31", coverage="era"))
+    assert set(in_era["era"]) == {"DEMETER", "CSES-01"} and (in_era["time"].dt.year != 2012).all()
+    with_passes = filtered_events(archive_settings, replace(year, coverage="passes"))
+    assert list(with_passes["event_id"]) == [HAITI] and HAITI in set(shown["event_id"]) and len(shown) > 100
+    assert filtered_events(no_archive, MapState(coverage="passes")).empty

@@ -21,6 +21,7 @@ def test_round_trip_restores_every_field() -> None:
         depth_max=70.0,
         q="Japan",
         color="era",
+        coverage="passes",
         event="us1000778i",
     )
     parsed, problems = parse_map_query(map_query(state))
@@ -28,10 +29,10 @@ def test_round_trip_restores_every_field() -> None:
 
 
 def test_bad_values_fall_back_with_a_message_each() -> None:
-    state, problems = parse_map_query("?mmin=banana&dmax=-4&color=rainbow&start=notadate&mmax=7")
+    state, problems = parse_map_query("?mmin=banana&dmax=-4&color=rainbow&start=notadate&mmax=7&cov=some")
     assert state.mag_min == MapState().mag_min and state.depth_max == MapState().depth_max
     assert state.color == "mag" and state.start == MapState().start and state.mag_max == 7.0
-    assert len(problems) == 4
+    assert state.coverage == "all" and len(problems) == 5
     assert any("mmin='banana'" in p for p in problems)
 
 
