@@ -639,45 +639,41 @@ MODEL_LABELS: dict[str, str] = {
 
 def scores_figure(scores: pd.DataFrame) -> go.Figure:
     """Per-sample pre-earthquake probability of every model (dots), its sample threshold (|) and the
-    event probability (diamond) — SeqNetQuake first."""
+    event probability (diamond) — SeqNetQuake first; three traces in all, one per kind of mark."""
     order = sorted(scores["model"].unique(), key=lambda m: (m != "seqnetquake", m))
+    labels = [MODEL_LABELS.get(m, m) for m in order]
+    scores = scores.assign(label=scores["model"].map(lambda m: MODEL_LABELS.get(m, m)))
+    firsts = scores.drop_duplicates("model")
     fig = go.Figure()
-    for m in order:
-        rows = scores[scores["model"] == m]
-        label = MODEL_LABELS.get(m, m)
-        fig.add_scatter(
-            x=rows["probability"],
-            y=[label] * len(rows),
-            mode="markers",
-            name="samples",
-            marker={"color": "#0072B2", "size": 7, "opacity": 0.6},
-            showlegend=m == order[0],
-            hovertemplate="%{x:.2f}<extra>sample</extra>",
-        )
-        first = rows.iloc[0]
-        fig.add_scatter(
-            x=[first["sample_threshold"]],
-            y=[label],
-            mode="markers",
-            name="sample threshold",
-            marker={"symbol": "line-ns-open", "size": 18, "color": "#000000"},
-            showlegend=m == order[0],
-            hovertemplate="threshold %{x:.2f}<extra></extra>",
-        )
-        fig.add_scatter(
-            x=[first["event_probability"]],
-            y=[label],
-            mode="markers",
-            name="event probability",
-            marker={"symbol": "diamond", "size": 13, "color": "#D55E00"},
-            showlegend=m == order[0],
-            hovertemplate="event %{x:.2f}<extra></extra>",
-        )
+    fig.add_scatter(
+        x=scores["probability"],
+        y=scores["label"],
+        mode="markers",
+        name="samples",
+        marker={"color": "#0072B2", "size": 7, "opacity": 0.6},
+        hovertemplate="%{x:.2f}<extra>sample</extra>",
+    )
+    fig.add_scatter(
+        x=firsts["sample_threshold"],
+        y=firsts["label"],
+        mode="markers",
+        name="sample threshold",
+        marker={"symbol": "line-ns-open", "size": 18, "color": "#000000"},
+        hovertemplate="threshold %{x:.2f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=firsts["event_probability"],
+        y=firsts["label"],
+        mode="markers",
+        name="event probability",
+        marker={"symbol": "diamond", "size": 13, "color": "#D55E00"},
+        hovertemplate="event %{x:.2f}<extra></extra>",
+    )
     fig.update_layout(
         height=60 + 40 * len(order),
         margin={"l": 120, "r": 10, "t": 10, "b": 40},
         xaxis={"range": [0, 1], "title": "pre-earthquake probability"},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.35},
     )

@@ -18,6 +18,7 @@ from dashboard.figures import (
     catalog_coverage_figure,
     catalog_map_figure,
     event_tracks_figure,
+    scores_figure,
     sequences_figure,
 )
 
@@ -152,3 +153,21 @@ def test_sequences_show_the_quiet_background() -> None:
     fig = sequences_figure(deviations, background=background)
     assert not [t for t in fig.data if t.line.dash == "dash"]
     assert [s.y0 for s in fig.layout.shapes] == [0.0, 0.0]  # the background is the zero line
+
+
+def test_scores_panel_marks_every_model_seqnetquake_first() -> None:
+    scores = pd.DataFrame(
+        {
+            "model": ["svm", "svm", "seqnetquake", "seqnetquake"],
+            "probability": [0.2, 0.4, 0.7, 0.9],
+            "sample_threshold": [0.5, 0.5, 0.6, 0.6],
+            "event_probability": [0.3, 0.3, 0.8, 0.8],
+        }
+    )
+    fig = scores_figure(scores)
+    samples, thresholds, events = fig.data
+    assert list(fig.layout.yaxis.categoryarray) == ["SeqNetQuake", "SVM"]
+    assert list(samples.x) == [0.2, 0.4, 0.7, 0.9]
+    assert list(samples.y) == ["SVM", "SVM", "SeqNetQuake", "SeqNetQuake"]
+    assert dict(zip(thresholds.y, thresholds.x, strict=True)) == {"SVM": 0.5, "SeqNetQuake": 0.6}
+    assert dict(zip(events.y, events.x, strict=True)) == {"SVM": 0.3, "SeqNetQuake": 0.8}
