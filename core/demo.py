@@ -15,9 +15,10 @@ from typing import Any
 from core.archive import INDEX_NAME, load_index, scan_archive
 from core.atomic import write_text_atomic
 from core.config import Settings, default_settings
-from core.datasets import build_dataset, load_samples
+from core.datasets import build_dataset, get_config, load_samples
 from core.models.inputs import samples_hash
 from core.models.registry import default_registry_root, list_models
+from core.models.zoo import MODEL_NAMES
 from core.training import TrainResult, train_default_models
 
 __all__ = ["DEMO", "DemoSpec", "prepare_demo"]
@@ -35,6 +36,8 @@ class DemoSpec:
     products: tuple[str, ...] = ("LAP_1", "PAP_0")
     seed: int = 0
     dataset_config: str = "demo"
+    #: the event view's other sequence lengths: every model is also trained on these (not as default)
+    other_lengths: tuple[int, ...] = (10, 30, 40)
 
 
 DEMO = DemoSpec()
@@ -99,6 +102,20 @@ def prepare_demo(
     report.steps["dataset"] = "reused" if built.cached else built.summary()
     truth = archive / "ground_truth.csv"
     report.steps["models"] = _train_demo_models(settings, dataset_path, truth, progress)
+    for length in spec.other_lengths:
+        path = demo_dataset_path(settings, length)
+        config = get_config(spec.dataset_config)
+        _, built = build_dataset(
+            config.with_(name=f"{config.name}-L{length}", length=length, stride=length),
+            archive,
+            index=load_index(archive),
+            out=path,
+            workers=workers,
+            progress=progress,
+        )
+        step = f"L = {length}"
+        report.steps[f"dataset {step}"] = "reused" if built.cached else built.summary()
+        report.steps[f"models {step}"] = _train_demo_models(settings, path, truth, progress, default=False)
     report.steps["experiments"] = _demo_experiments(settings, dataset_path, truth, progress)
     return report
 
@@ -122,15 +139,21 @@ def _demo_experiments(settings: Settings, dataset_path: Path, ground_truth: Path
     return f"report written to {out}"
 
 
-def _train_demo_models(settings: Settings, dataset_path: Path, ground_truth: Path, progress: bool) -> str:
-    """Train the default models (fixed good hyper-parameters, no search) unless the registry's defaults
-    were trained on this very dataset."""
+def _train_demo_models(
+    settings: Settings, dataset_path: Path, ground_truth: Path, progress: bool, *, default: bool = True
+) -> str:
+    """Train every default model (fixed good hyper-parameters, no search) on the dataset — as the
+    dashboard's defaults, or (``default=False``) as extra versions for another L — unless the registry
+    already holds them trained on this very dataset."""
     root = default_registry_root(settings)
     samples = load_samples(dataset_path)
     wanted = samples_hash(samples)
     models = list_models(root)
-    defaults = models[models["default"]]
-    if len(defaults) and (defaults["dataset_hash"] == wanted).all():
+    if default:
+        defaults = models[models["default"]]
+        if len(defaults) and (defaults["dataset_hash"] == wanted).all():
+            return "reused"
+    elif set(MODEL_NAMES) <= set(models.loc[models["dataset_hash"] == wanted, "name"]):
         return "reused"
     lines = []
 
@@ -140,11 +163,15 @@ def _train_demo_models(settings: Settings, dataset_path: Path, ground_truth: Pat
             print(f"  trained {name} in {result.fit_seconds:.1f} s", flush=True)
 
     train_default_models(
-        samples, root, ground_truth=ground_truth if ground_truth.exists() else None, progress=done
+        samples,
+        root,
+        ground_truth=ground_truth if ground_truth.exists() else None,
+        make_default=default,
+        progress=done,
     )
     return "trained " + ", ".join(lines)
 
 
-def demo_dataset_path(settings: Settings) -> Path:
-    """The demo's samples file (NetCDF) under ``settings.work_dir``."""
-    return settings.work_dir / "datasets" / "demo.nc"
+def demo_dataset_path(settings: Settings, length: int | None = None) -> Path:
+    """The demo's samples file (NetCDF) under ``settings.work_dir`` (``length``: its variant for that L)."""
+    return settings.work_dir / "datasets" / ("demo.nc" if length is None else f"demo-L{length}.nc")

@@ -32,6 +32,7 @@ from core.models.registry import (
     default_registry_root,
     load_model,
     resolve_version,
+    version_for_length,
 )
 
 __all__ = ["SCORE_COLUMNS", "clear_cache", "event_samples", "event_summary", "score_event", "scoring_models"]
@@ -72,14 +73,21 @@ def _mtime(path: Path) -> float:
 
 
 def scoring_models(
-    root: str | os.PathLike[str] | None = None, names: list[str] | None = None
+    root: str | os.PathLike[str] | None = None,
+    names: list[str] | None = None,
+    *,
+    seq_len: int | None = None,
 ) -> dict[str, LoadedModel]:
-    """The registry's default models (or the latest version of each of ``names``), loaded once and cached."""
+    """The registry's default models (or the latest version of each of ``names``), loaded once and cached.
+
+    With ``seq_len`` (L, steps), a model whose default version was trained on another L is replaced by
+    its newest version trained on ``seq_len`` steps, when the registry holds one: changing L in the
+    dashboard scores with the models made for that L."""
     r = Path(root) if root is not None else default_registry_root()
     wanted = default_models(r) if names is None else {n: default_models(r).get(n, "latest") for n in names}
     out: dict[str, LoadedModel] = {}
     for name in sorted(wanted, key=lambda n: (n != "seqnetquake", n)):
-        version = resolve_version(name, wanted[name], r)
+        version = version_for_length(name, resolve_version(name, wanted[name], r), seq_len, root=r)
         key = (str(r), name, version, _mtime(r / name / version / "settings.json"))
         if key not in _MODEL_CACHE:
             _MODEL_CACHE[key] = load_model(name, version, root=r)

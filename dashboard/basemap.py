@@ -166,5 +166,3 @@ def basemap_geojson_bytes(resolution: str, layer: str) -> bytes:
         raise BasemapError(f"cannot read basemap topojson {path.name}: {exc}") from exc
     obj, as_lines = LAYERS[layer]
     return json.dumps(topojson_to_geojson(topology, obj, as_lines=as_lines), separators=(",", ":")).encode()
-
-

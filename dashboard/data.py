@@ -216,8 +216,14 @@ def _ground_truth(settings: Settings, event_id: str, satellite: str) -> dict[str
 
 def _analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
     index_path = archive_root(settings) / INDEX_NAME
-    registry = default_registry_root(settings) / "defaults.json"
-    stamps = [p.stat().st_mtime_ns if p.exists() else 0 for p in (index_path, registry)]
+    registry = default_registry_root(settings)
+    # defaults.json, and each model's folder (a new version, e.g. for another L, changes its mtime)
+    paths = [
+        index_path,
+        registry / "defaults.json",
+        *(sorted(registry.iterdir()) if registry.is_dir() else []),
+    ]
+    stamps = [p.stat().st_mtime_ns if p.exists() else 0 for p in paths]
     return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), stamps])
 
 
@@ -276,7 +282,7 @@ def event_analysis(
     background, n_background = _background_profile(event, index, settings, config, samples)
     say(2, 3, "scoring with the registered models")
     root = default_registry_root(settings)
-    models = scoring_models(root) if default_models(root) else {}
+    models = scoring_models(root, seq_len=state.L) if default_models(root) else {}
     scores = score_event(samples, models, root=root) if models else None
     say(3, 3, "done")
     truth = _ground_truth(settings, event["event_id"], state.satellite)

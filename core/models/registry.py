@@ -54,6 +54,7 @@ __all__ = [
     "resolve_version",
     "save_model",
     "set_default",
+    "version_for_length",
 ]
 
 DEFAULTS_NAME = "defaults.json"
@@ -189,6 +190,23 @@ def resolve_version(name: str, version: str = "latest", root: str | os.PathLike[
     if version not in versions:
         raise FileNotFoundError(f"model {name!r} has no version {version!r}; saved: {', '.join(versions)}")
     return version
+
+
+def version_for_length(
+    name: str, version: str, seq_len: int | None, *, root: str | os.PathLike[str] | None = None
+) -> str:
+    """``version`` of ``name`` when it was trained on ``seq_len`` steps (or ``seq_len`` is None), else the
+    newest version trained on ``seq_len`` steps, else ``version`` unchanged."""
+    if seq_len is None:
+        return version
+    r = _root(root)
+    trained_on = {
+        v: _read_json(r / name / v / "settings.json").get("seq_len") for v in _sorted_versions(r, name)
+    }
+    if trained_on.get(version) == seq_len:
+        return version
+    matching = [v for v, length in trained_on.items() if length == seq_len]
+    return matching[-1] if matching else version
 
 
 def _next_version(root: Path, name: str) -> str:

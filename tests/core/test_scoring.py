@@ -77,3 +77,31 @@ def test_score_event_edge_cases(registry) -> None:
     a = score_event(shuffled, models, use_cache=False)
     b = score_event(ds.isel(sample=[0, 1]), models, use_cache=False)
     np.testing.assert_allclose(a["probability"], b["probability"])
+
+
+def test_another_sequence_length_scores_with_the_models_made_for_it(tmp_path) -> None:
+    """Changing L in the event view: each model scores with its newest version trained on that L (the
+    default stays the default), and a model with no version for that L scores nothing."""
+    root = tmp_path / "models"
+    ds20 = make_samples(n_events=16, L=20, seed=2)
+    ds10 = make_samples(n_events=16, L=10, seed=2)
+    train_model("svm", ds20, quick=True, n_boot=5, registry_root=root, make_default=True)
+    train_model(
+        "random_forest",
+        ds20,
+        quick=True,
+        params={"n_estimators": 10},
+        n_boot=5,
+        registry_root=root,
+        make_default=True,
+    )
+    v10 = train_model("svm", ds10, quick=True, n_boot=5, registry_root=root).record.version
+    scoring.clear_cache()
+    assert scoring_models(root)["svm"].seq_len == 20  # the default
+    models = scoring_models(root, seq_len=10)
+    assert models["svm"].version == v10 and models["svm"].seq_len == 10
+    assert models["random_forest"].seq_len == 20  # no L = 10 version: kept, and it scores nothing
+    table = score_event(event_samples(ds10, ds10["event_id"].values[0]), models, use_cache=False)
+    by_model = table.groupby("model")["probability"]
+    assert by_model.apply(lambda p: p.notna().all())["svm"]
+    assert by_model.apply(lambda p: p.isna().all())["random_forest"]

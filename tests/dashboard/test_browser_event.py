@@ -11,9 +11,20 @@ from tests.dashboard.test_browser_map import NetworkLog
 
 pytestmark = pytest.mark.browser
 
+#: records, in ``window.__analysisLog``, each time the analysis' cancel button is enabled (a job runs)
+_ANALYSIS_LOG_JS = """
+window.__analysisLog = [];
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.target.id === 'an-cancel' && !r.target.disabled) window.__analysisLog.push('cancel enabled');
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['disabled']});
+"""
+
 
 def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_path) -> None:
     net = NetworkLog(page, live_server)
+    page.add_init_script(_ANALYSIS_LOG_JS)
     page.goto(live_server + "/event/us6000f65h")
     expect(page.locator("#event-title")).to_contain_text("Nippes, Haiti")
     expect(page.locator("#passes-count")).to_contain_text("1 pass crosses the circle (R = 1,247 km)")
@@ -47,6 +58,17 @@ def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_pa
     # models trained on L = 20 cannot score L = 30 sequences, and the page says so
     page.get_by_label("30", exact=True).check()
     expect(page.locator("#no-models")).to_contain_text("L = 30", timeout=60_000)
+    # L = 10: recomputed as a background job (cancel enabled while it runs, progress to the end), scored
+    # by the models' versions trained on L = 10
+    page.evaluate("() => { window.__analysisLog = []; }")
+    page.get_by_label("10", exact=True).check()
+    expect(page.locator("#sequences-count")).to_contain_text("of L = 10 observations", timeout=60_000)
+    expect(page.locator("#scores-table-rows")).to_contain_text("SeqNetQuake")
+    expect(page.locator("#an-status")).to_have_text("done")
+    expect(page.locator("#an-progress")).to_have_attribute("value", "3")
+    assert "cancel enabled" in page.evaluate("() => window.__analysisLog")
+    probabilities = page.locator("#scores-table-rows tbody tr td:nth-child(3)").all_inner_texts()
+    assert len(probabilities) == 2 and all(0 <= float(p) <= 1 for p in probabilities)
     page.get_by_label("20", exact=True).check()
     with page.expect_download() as download:
         page.click("#export-event-tracks-png")

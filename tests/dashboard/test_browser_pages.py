@@ -59,9 +59,11 @@ def test_exported_html_map_draws_offline(page: Page, live_server: str, tmp_path)
     requested: list[str] = []
     page.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith("file:")
-        else (requested.append(route.request.url), route.abort()),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (requested.append(route.request.url), route.abort())
+        ),
     )
     page.goto(path.as_uri())
     expect(page.locator(".geo .layer.land path").first).to_be_attached()
