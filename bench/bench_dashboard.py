@@ -105,6 +105,13 @@ def _wait_geo(page: Any, selector: str, deadline: float) -> None:
         page.locator(f"{selector} {part}").first.wait_for(state="attached", timeout=_ms_left(deadline))
 
 
+def _wait_plot(page: Any, selector: str, deadline: float) -> None:
+    """The Plotly (SVG) chart inside ``selector`` has drawn its data: a trace group in its plot area."""
+    page.locator(f"{selector} .main-svg g.trace").first.wait_for(
+        state="attached", timeout=_ms_left(deadline)
+    )
+
+
 def _wait_visible(page: Any, selectors: str, deadline: float) -> str:
     """Wait until one of the comma-separated CSS ``selectors`` is visible; its element id."""
     found = page.locator(selectors).first
@@ -217,8 +224,9 @@ def bench_map(browser: Any, base: str, budget: Budget) -> dict[str, dict[str, An
 def _visit_event(context: Any, base: str, event_id: str, *, from_map: bool = False) -> dict[str, Any]:
     """goto ``/event/<id>`` (or, ``from_map``, click "Open event view" on the map page of the selected
     event once that page is drawn: the app's own navigation, no page load) → page shell (the settings
-    bar) → passes summary visible → event map drawn → analysis finished (sequences count or no-sequences
-    note; with sequences, the scores table or the no-models note). Seconds to each step (cumulative from
+    bar) → passes summary visible → event map drawn → analysis finished and every chart drawn (sequences
+    count or no-sequences note; with sequences, the sequences chart and the scores table and chart or the
+    no-models note; the space-weather chart). Seconds to each step (cumulative from
     the goto or the click) and what the page showed."""
     page = context.new_page()
     try:
@@ -243,6 +251,10 @@ def _visit_event(context: Any, base: str, event_id: str, *, from_map: bool = Fal
         scores = ""
         if analysis == "sequences-count":
             scores = _wait_visible(page, "#scores-table-rows, #no-models", deadline)
+            _wait_plot(page, "#seq-graph", deadline)
+            if scores == "scores-table-rows":
+                _wait_plot(page, "#scores-graph", deadline)
+        _wait_plot(page, "#sw-graph", deadline)
         t_all = time.perf_counter() - t0
         n_passes = 0
         if passes == "passes-count":

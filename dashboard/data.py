@@ -214,7 +214,9 @@ def _ground_truth(settings: Settings, event_id: str, satellite: str) -> dict[str
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def _analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
+def analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
+    """What an event's analysis depends on: the event, the window settings, and the versions (mtimes) of
+    the pass index and of the model registry (a JSON string)."""
     index_path = archive_root(settings) / INDEX_NAME
     registry = default_registry_root(settings)
     # defaults.json, and each model's folder (a new version, e.g. for another L, changes its mtime)
@@ -257,7 +259,7 @@ def cached_event_analysis(
 ) -> EventAnalysis | None:
     """The event's analysis under ``state`` when the disk cache holds it (for the current index and
     models), else None — never computes."""
-    return analysis_cache(settings).get(_analysis_key(settings, str(event["event_id"]), state))
+    return analysis_cache(settings).get(analysis_key(settings, str(event["event_id"]), state))
 
 
 def event_analysis(
@@ -287,7 +289,7 @@ def event_analysis(
     say(3, 3, "done")
     truth = _ground_truth(settings, event["event_id"], state.satellite)
     result = EventAnalysis(samples, windows.outcome, scores, truth, background, n_background)
-    key = _analysis_key(settings, str(event["event_id"]), state)
+    key = analysis_key(settings, str(event["event_id"]), state)
     analysis_cache(settings).set(key, result, expire=7 * 86400)
     return result
 

@@ -5,13 +5,22 @@ Flask route, ``/export/<item>.<format>?<page query>``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import version as _version
 from typing import Any
 from urllib.parse import urlencode
 
+import diskcache
 import pandas as pd
+import plotly
+import plotly.graph_objects as go
+from plotly.utils import PlotlyJSONEncoder
 
+from core.cache import open_cache
 from core.config import Settings
 from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
 from core.spaceweather import index_table
@@ -33,7 +42,7 @@ from dashboard.figures import (
 )
 from dashboard.state import EventState, MapState, event_query, map_query, parse_event_query, parse_map_query
 
-__all__ = ["EXPORTS", "Export", "export_file", "export_href"]
+__all__ = ["EXPORTS", "Export", "export_cache", "export_file", "export_href"]
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,34 @@ EXPORTS: dict[str, Export] = {
 }
 
 
+#: what else makes the bytes of a rendered figure, beside its JSON (renderer versions, image size)
+_RENDERER = f"plotly {plotly.__version__}, kaleido {_version('kaleido')}, {figure_bytes.__kwdefaults__}"
+
+
+@lru_cache(maxsize=4)
+def export_cache(settings: Settings) -> diskcache.Cache:
+    """The on-disk cache of rendered figures (PNG, SVG, PDF), shared by the workers of one host."""
+    return open_cache(settings.cache_dir / "exports", work_dir=settings.work_dir, size_limit=2**29)
+
+
+def _rendered(settings: Settings, fig: Any, fmt: str) -> bytes:
+    """``fig`` (a plotly figure or its dict) rendered as ``fmt`` (:func:`core.export.figure_bytes`).
+    Kaleido's renderings are cached by the figure's own JSON, so exporting the same figure again costs
+    only building and hashing it."""
+    if fmt == "html":  # no browser involved: as quick to write again as to look up
+        return figure_bytes(fig, fmt, topojson_dir=TOPOJSON_DIR)
+    # an image shows no hover labels: their payload (an id and a text per point) only slows kaleido down
+    fig = go.Figure(fig).update_traces(hovertext=None, customdata=None, hovertemplate=None, hoverinfo="skip")
+    spec = json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder, sort_keys=True)
+    key = hashlib.sha256(f"{fmt}\x1f{_RENDERER}\x1f{spec}".encode()).hexdigest()
+    cache = export_cache(settings)
+    data = cache.get(key)
+    if data is None:
+        data = figure_bytes(fig, fmt, topojson_dir=TOPOJSON_DIR)
+        cache.set(key, data, expire=30 * 86400)
+    return data
+
+
 def export_href(item: str, fmt: str, query: str) -> str:
     """URL of one download (``query`` is the page's query string, with or without ``?``)."""
     query = query.lstrip("?")
@@ -197,5 +234,5 @@ def export_file(settings: Settings, item: str, fmt: str, query: Mapping[str, str
     if fmt not in spec.formats:
         raise ExportError(f"{item} exports as {', '.join(spec.formats)}, not {fmt!r}")
     obj, parts = spec.build(settings, query)
-    data = figure_bytes(obj, fmt, topojson_dir=TOPOJSON_DIR) if spec.kind == "figure" else table_bytes(obj)
+    data = _rendered(settings, obj, fmt) if spec.kind == "figure" else table_bytes(obj)
     return data, export_name(*parts, ext=fmt)

@@ -160,11 +160,14 @@ def catalog_map_figure(
         + events["depth_km"].map("{:.0f}".format)
         + " km"
     )
+    marker = _marker(events, color_by)
+    if static:  # no outline on tens of thousands of overlapping dots (and SVG paints much faster)
+        marker["line"] = {"width": 0}
     scatter = trace(
         lat=events["lat"].to_numpy(np.float32),
         lon=events["lon"].to_numpy(np.float32),
         mode="markers",
-        marker=_marker(events, color_by),
+        marker=marker,
         customdata=events["event_id"].astype(str).to_numpy(),
         hovertext=hovertext.to_numpy(),
         hovertemplate="%{hovertext}<extra>%{customdata}</extra>",
@@ -550,7 +553,7 @@ def sequences_figure(
     """The event's feature sequences along latitude, one row per feature, one colour per pass.
 
     Each L-observation window is drawn as its own line segment (one trace per pass and feature, windows
-    separated by gaps) with a large marker at its first step (the window boundaries); ``samples`` is a
+    separated by gaps) with a tick at its first step (the window boundaries); ``samples`` is a
     Samples dataset (DESIGN §3) of one event. ``background``
     (columns ``lat`` and the features, in the sequences' units) is drawn as a dashed grey line; when the
     sequences are deviations from that background (``samples.attrs["background"] == "median"``) the
@@ -578,26 +581,39 @@ def sequences_figure(
     for k, orbit in enumerate(orbits):
         color = PASS_COLORS[k % len(PASS_COLORS)]
         rows = np.flatnonzero(samples["orbit"].values == orbit)
-        # one trace per pass and feature: its windows one after another, a NaN between two (a line break)
+        # per pass and feature: one line trace, its windows one after another with a NaN between two (a
+        # line break), and one marker trace of the windows' first steps (the window boundaries) — a
+        # marker per window, not per observation, keeps the SVG light
         xs = np.concatenate([np.append(lat[i], np.nan) for i in rows])
         windows = np.repeat(np.arange(1, len(rows) + 1), L + 1)
-        sizes = np.tile(np.r_[8.0, np.full(L - 1, 3.0), 0.0], len(rows))
+        name = f"orbit {orbit} ({hours[rows[0]]:.0f} h before)"
         for f in range(len(features)):
             fig.add_scatter(
                 x=xs,
                 y=np.concatenate([np.append(X[i, :, f], np.nan) for i in rows]),
                 customdata=windows,
-                mode="lines+markers",
+                mode="lines",
                 row=f + 1,
                 col=1,
                 line={"color": color, "width": 2},
-                marker={"size": sizes, "color": color},
                 connectgaps=False,
-                name=f"orbit {orbit} ({hours[rows[0]]:.0f} h before)",
+                name=name,
                 legendgroup=str(orbit),
                 showlegend=f == 0,
                 hovertemplate=f"orbit {orbit} · window %{{customdata}}<br>lat %{{x:.2f}}°"
                 f"<br>{features[f]} %{{y:.3g}}<extra></extra>",
+            )
+            fig.add_scatter(
+                x=lat[rows, 0],
+                y=X[rows, 0, f],
+                mode="markers",
+                row=f + 1,
+                col=1,
+                marker={"size": 8, "color": color, "symbol": "line-ns", "line": {"width": 2, "color": color}},
+                name=f"{name}: window starts",
+                legendgroup=str(orbit),
+                showlegend=False,
+                hoverinfo="skip",
             )
     deviations = samples.attrs.get("background") == "median"
     for f, name in enumerate(features):

@@ -5,6 +5,9 @@ Window settings (satellite, half-orbit, circle rule, days before, L) live in the
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -17,6 +20,7 @@ from core.windows import describe_outcome
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
 from dashboard.data import (
+    analysis_key,
     cached_event_analysis,
     dataset_settings_for,
     event_analysis,
@@ -44,6 +48,28 @@ from dashboard.state import (
     EventState,
     event_query,
 )
+
+_VIEW_CACHE: OrderedDict[tuple[str, str], tuple] = OrderedDict()
+_VIEW_CACHE_SIZE = 64
+_view_lock = threading.Lock()
+
+
+def _memo(kind: str, key: str, build: Callable[[], tuple]) -> tuple:
+    """The built panels of ``kind`` for ``key`` (:func:`dashboard.data.analysis_key`), from a small
+    per-process LRU: returning to an event rebuilds no figure. The components are only serialised, never
+    changed, so one object can serve several requests."""
+    with _view_lock:
+        hit = _VIEW_CACHE.get((kind, key))
+        if hit is not None:
+            _VIEW_CACHE.move_to_end((kind, key))
+            return hit
+    value = build()
+    with _view_lock:
+        _VIEW_CACHE[kind, key] = value
+        while len(_VIEW_CACHE) > _VIEW_CACHE_SIZE:
+            _VIEW_CACHE.popitem(last=False)
+    return value
+
 
 _RULE_LABELS = {"dobrovolsky": "Dobrovolsky 10^(0.43·M) km", "km": "fixed radius (km)"}
 
@@ -95,11 +121,32 @@ def _settings_bar(state: EventState) -> html.Div:
 
 
 def layout(event_id: str, state: EventState, problems: list[str], settings: Settings) -> html.Div:
-    """The page of ``event_id``; an unknown id gives a clear message and a way back."""
+    """The page of ``event_id``; an unknown id gives a clear message and a way back.
+
+    The page arrives drawn: the window's panels (and the analysis, when cached) are computed here, so a
+    visit costs one request and each chart is drawn once. Only an analysis not cached yet is asked of the
+    background job (``an-pending``); changing a setting recomputes through the callbacks below.
+    """
     event = find_event(settings, event_id)
     back = dcc.Link("← Back to the map", href=f"/?event={event_id}" if event else "/", className="back")
     if event is None:
         return html.Div([back, event_card(None, event_id)])
+    (
+        tracks_fig,
+        passes_summary,
+        sw_fig,
+        sw_notice,
+        tracks_export,
+        passes_export,
+        sw_export,
+    ) = window_panels(settings, event, event_id, state)
+    analysis = cached_event_analysis(settings, event, state)
+    pending = None
+    if analysis is None and pass_index(settings) is not None:
+        pending = {"event": event_id, **asdict(state)}
+        panels = _panels(None, event_id, state, None)
+    else:
+        panels = _analysis_panels(settings, event, event_id, state, analysis)
     return html.Div(
         [
             back,
@@ -111,6 +158,7 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
                     dcc.Loading(
                         dcc.Graph(
                             id="event-map",
+                            figure=tracks_fig,
                             config=GRAPH_CONFIG,
                             className="map-graph",
                             style={"height": "62vh"},
@@ -122,29 +170,91 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
                 ],
                 className="event-layout",
             ),
-            html.Div(id="tracks-export"),
+            html.Div(tracks_export, id="tracks-export"),
             html.Section(
                 [
                     html.H3("Passes in the window"),
-                    html.Div(id="passes-export"),
-                    html.Div(id="passes-summary"),
+                    html.Div(passes_export, id="passes-export"),
+                    html.Div(passes_summary, id="passes-summary"),
                 ],
                 className="panel",
             ),
             html.Section(
                 [
                     html.H3("Space weather"),
-                    html.Div(id="sw-export"),
-                    html.Div(id="sw-notice"),
-                    dcc.Graph(id="sw-graph", config={"displaylogo": False}, style={"height": "260px"}),
+                    html.Div(sw_export, id="sw-export"),
+                    html.Div(sw_notice, id="sw-notice"),
+                    dcc.Graph(
+                        id="sw-graph", figure=sw_fig, config={"displaylogo": False}, style={"height": "260px"}
+                    ),
                 ],
                 className="panel",
             ),
-            _analysis_section(),
+            _analysis_section(*panels),
             dcc.Store(id="event-id", data=event_id),
+            dcc.Store(id="an-pending", data=pending),
             dcc.Store(id="an-request"),
             dcc.Store(id="an-hit"),
         ]
+    )
+
+
+def window_panels(settings: Settings, event: dict[str, Any], event_id: str, state: EventState) -> tuple:
+    """The window's panels under ``state``: tracks figure, passes summary, space-weather figure and notice,
+    and the export bars of the tracks, the passes and the space weather (memoised per process)."""
+    key = analysis_key(settings, event_id, state)
+    return _memo("window", key, lambda: _window_panels(settings, event, event_id, state))
+
+
+def _window_panels(settings: Settings, event: dict[str, Any], event_id: str, state: EventState) -> tuple:
+    radius_km = window_radius_km(event, state)
+    passes = event_passes(settings, event, state)
+    if passes is None:
+        summary = message(
+            "No pass archive yet: `make run` generates the demo archive, or "
+            "`python -m core generate` + `python -m core index` build one.",
+            "warning",
+            id="no-archive",
+        )
+        passes = pd.DataFrame(columns=["orbit", "half", "start", "hours_before", "geometry", "in_circle"])
+    elif passes.empty:
+        summary = message(
+            f"No {state.satellite} {state.half if state.half != 'both' else ''} pass crosses the circle "
+            f"(R = {radius_km:,.0f} km) in the {state.days:g} days before this event.",
+            "info",
+            id="no-passes",
+        )
+    else:
+        summary = html.Div(
+            [
+                html.P(
+                    f"{len(passes)} {'pass crosses' if len(passes) == 1 else 'passes cross'} the circle "
+                    f"(R = {radius_km:,.0f} km) "
+                    f"in the {state.days:g} days before the shock.",
+                    id="passes-count",
+                ),
+                _passes_table(passes),
+            ]
+        )
+    fig = event_tracks_figure(event, passes, radius_km=radius_km, days_before=state.days)
+    origin = pd.Timestamp(event["time"])
+    try:
+        table = index_table(origin - pd.Timedelta(days=state.days + 1), origin + pd.Timedelta(days=1))
+        sw_fig, sw_notice = space_weather_figure(table, origin), None
+    except SpaceWeatherCoverageError as exc:
+        sw_fig, sw_notice = {}, message(f"Space-weather indices do not cover this window: {exc}", "info")
+    export_q = event_export_query(event_id, state)
+    return (
+        fig,
+        summary,
+        sw_fig,
+        sw_notice,
+        export_bar("event-tracks", export_q, label="Map"),
+        export_bar("event-passes", export_q, label="Passes"),
+        [
+            export_bar("space-weather", export_q, label="Figure"),
+            export_bar("space-weather-table", export_q, label="Indices"),
+        ],
     )
 
 
@@ -193,7 +303,17 @@ _CONTROLS = [
 ]
 
 
-def _analysis_section() -> html.Section:
+def _analysis_section(
+    summary: Any,
+    seq_fig: Any,
+    seq_style: dict,
+    table: Any,
+    scores_fig: Any,
+    scores_style: dict,
+    seq_export: Any,
+    scores_export: Any,
+) -> html.Section:
+    """The sequences and model-scores section, with its first content (the outputs of :func:`_panels`)."""
     return html.Section(
         [
             html.H3("Sequences and model scores"),
@@ -205,12 +325,14 @@ def _analysis_section() -> html.Section:
                 ],
                 className="progress-row",
             ),
-            html.Div(id="an-summary"),
-            html.Div(id="seq-export"),
-            dcc.Graph(id="seq-graph", config={"displaylogo": False}, style={"display": "none"}),
-            html.Div(id="scores-export"),
-            html.Div(id="scores-table"),
-            dcc.Graph(id="scores-graph", config={"displaylogo": False}, style={"display": "none"}),
+            html.Div(summary, id="an-summary"),
+            html.Div(seq_export, id="seq-export"),
+            dcc.Graph(id="seq-graph", figure=seq_fig, config={"displaylogo": False}, style=seq_style),
+            html.Div(scores_export, id="scores-export"),
+            html.Div(table, id="scores-table"),
+            dcc.Graph(
+                id="scores-graph", figure=scores_fig, config={"displaylogo": False}, style=scores_style
+            ),
         ],
         className="panel",
     )
@@ -283,58 +405,13 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         *_CONTROLS,
         State("event-id", "data"),
         State("url", "search"),
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
     def update_event(satellite, half, rule, radius, days, L, event_id, search):
         state = _state(satellite, half, rule, radius, days, L)
-        event = find_event(settings, event_id)
-        radius_km = window_radius_km(event, state)
-        passes = event_passes(settings, event, state)
-        if passes is None:
-            summary = message(
-                "No pass archive yet: `make run` generates the demo archive, or "
-                "`python -m core generate` + `python -m core index` build one.",
-                "warning",
-                id="no-archive",
-            )
-            passes = pd.DataFrame(columns=["orbit", "half", "start", "hours_before", "geometry", "in_circle"])
-        elif passes.empty:
-            summary = message(
-                f"No {state.satellite} {state.half if state.half != 'both' else ''} pass crosses the circle "
-                f"(R = {radius_km:,.0f} km) in the {state.days:g} days before this event.",
-                "info",
-                id="no-passes",
-            )
-        else:
-            summary = html.Div(
-                [
-                    html.P(
-                        f"{len(passes)} {'pass crosses' if len(passes) == 1 else 'passes cross'} the circle "
-                        f"(R = {radius_km:,.0f} km) "
-                        f"in the {state.days:g} days before the shock.",
-                        id="passes-count",
-                    ),
-                    _passes_table(passes),
-                ]
-            )
-        fig = event_tracks_figure(event, passes, radius_km=radius_km, days_before=state.days)
-        origin = pd.Timestamp(event["time"])
-        try:
-            table = index_table(origin - pd.Timedelta(days=state.days + 1), origin + pd.Timedelta(days=1))
-            sw_fig, sw_notice = space_weather_figure(table, origin), None
-        except SpaceWeatherCoverageError as exc:
-            sw_fig, sw_notice = {}, message(f"Space-weather indices do not cover this window: {exc}", "info")
+        outputs = window_panels(settings, find_event(settings, event_id), event_id, state)
         query = event_query(state)
-        export_q = event_export_query(event_id, state)
-        exports = (
-            export_bar("event-tracks", export_q, label="Map"),
-            export_bar("event-passes", export_q, label="Passes"),
-            [
-                export_bar("space-weather", export_q, label="Figure"),
-                export_bar("space-weather-table", export_q, label="Indices"),
-            ],
-        )
-        return fig, summary, sw_fig, sw_notice, *exports, query if query != (search or "") else no_update
+        return *outputs, query if query != (search or "") else no_update
 
     panels = [
         Output("an-summary", "children"),
@@ -353,16 +430,26 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("an-hit", "data"),
         *_CONTROLS,
         State("event-id", "data"),
+        prevent_initial_call=True,
     )
     def show_cached(satellite, half, rule, radius, days, L, event_id):
-        """A cached analysis is drawn at once; otherwise the background job below is asked for it (and a
-        hit cancels a job still computing older settings)."""
+        """After a setting changed: a cached analysis is drawn at once; otherwise the background job below
+        is asked for it (and a hit cancels a job still computing older settings)."""
         state = _state(satellite, half, rule, radius, days, L)
         event = find_event(settings, event_id)
         analysis = cached_event_analysis(settings, event, state) if event is not None else None
         if analysis is None and event is not None and pass_index(settings) is not None:
             return *[no_update] * len(panels), {"event": event_id, **asdict(state)}, no_update
-        return *_panels(event, event_id, state, analysis), no_update, {"event": event_id, **asdict(state)}
+        drawn = _analysis_panels(settings, event, event_id, state, analysis)
+        return *drawn, no_update, {"event": event_id, **asdict(state)}
+
+    # the page's first analysis, when it was not cached: handed to the job without a server round trip
+    app.clientside_callback(
+        "function (pending) { return pending || window.dash_clientside.no_update; }",
+        Output("an-request", "data", allow_duplicate=True),
+        Input("an-pending", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
 
     @app.callback(
         *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in panels],
@@ -385,59 +472,70 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         )
         return _panels(event, event_id, state, analysis)
 
-    def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any) -> tuple:
-        """The analysis section's outputs for ``analysis`` (None: no event or no archive)."""
-        hidden, shown = {"display": "none"}, {"display": "block"}
-        if event is None:
-            return None, {}, hidden, None, {}, hidden, None, None
-        if analysis is None:
-            return message("No pass archive yet.", "warning"), {}, hidden, None, {}, hidden, None, None
-        samples = analysis.samples
-        n = int(samples.sizes["sample"])
-        export_q = event_export_query(event_id, state)
-        if n == 0:
-            why = describe_outcome(analysis.outcome, dataset_settings_for(state).window, float(event["mag"]))
-            note = message(f"No L = {state.L} sequence in this window: {why}.", "info", id="no-sequences")
-            return note, {}, hidden, None, {}, hidden, None, None
-        n_passes = len(set(int(o) for o in samples["orbit"].values))
-        summary = html.Div(
-            [
-                html.P(
-                    f"{n} sequences of L = {state.L} observations (1 s apart) from {n_passes} passes inside "
-                    "the circle.",
-                    id="sequences-count",
-                ),
-                html.P(analysis.background_text, id="background-note", className="summary"),
-            ]
-        )
-        seq_fig = sequences_figure(samples, background=analysis.background)
-        seq_exports = [
-            export_bar("event-sequences", export_q, label="Figure"),
-            export_bar("event-sequences-table", export_q, label="Sequences"),
+
+def _analysis_panels(
+    settings: Settings, event: dict | None, event_id: str, state: EventState, analysis: Any
+) -> tuple:
+    """:func:`_panels`, memoised per process for a cached analysis."""
+    if event is None or analysis is None:
+        return _panels(event, event_id, state, analysis)
+    key = analysis_key(settings, event_id, state)
+    return _memo("analysis", key, lambda: _panels(event, event_id, state, analysis))
+
+
+def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any) -> tuple:
+    """The analysis section's outputs for ``analysis`` (None: no event or no archive)."""
+    hidden, shown = {"display": "none"}, {"display": "block"}
+    if event is None:
+        return None, {}, hidden, None, {}, hidden, None, None
+    if analysis is None:
+        return message("No pass archive yet.", "warning"), {}, hidden, None, {}, hidden, None, None
+    samples = analysis.samples
+    n = int(samples.sizes["sample"])
+    export_q = event_export_query(event_id, state)
+    if n == 0:
+        why = describe_outcome(analysis.outcome, dataset_settings_for(state).window, float(event["mag"]))
+        note = message(f"No L = {state.L} sequence in this window: {why}.", "info", id="no-sequences")
+        return note, {}, hidden, None, {}, hidden, None, None
+    n_passes = len(set(int(o) for o in samples["orbit"].values))
+    summary = html.Div(
+        [
+            html.P(
+                f"{n} sequences of L = {state.L} observations (1 s apart) from {n_passes} passes inside "
+                "the circle.",
+                id="sequences-count",
+            ),
+            html.P(analysis.background_text, id="background-note", className="summary"),
         ]
-        if analysis.scores is None or analysis.scores["probability"].isna().all():
-            why = (
-                "no model is registered"
-                if analysis.scores is None
-                else f"no registered model takes L = {state.L}"
-            )
-            note = message(
-                f"No scores: {why} (`make run` trains the defaults; `python -m core train`).",
-                "info",
-                id="no-models",
-            )
-            return summary, seq_fig, shown, note, {}, hidden, seq_exports, None
-        score_exports = [
-            export_bar("event-scores", export_q, label="Figure"),
-            export_bar("event-scores-table", export_q, label="Scores"),
-        ]
-        return (
-            summary,
-            seq_fig,
-            shown,
-            _scores_table(analysis.scores, analysis.truth),
-            scores_figure(analysis.scores.dropna(subset=["probability"])),
-            shown,
-            seq_exports,
-            score_exports,
+    )
+    seq_fig = sequences_figure(samples, background=analysis.background)
+    seq_exports = [
+        export_bar("event-sequences", export_q, label="Figure"),
+        export_bar("event-sequences-table", export_q, label="Sequences"),
+    ]
+    if analysis.scores is None or analysis.scores["probability"].isna().all():
+        why = (
+            "no model is registered"
+            if analysis.scores is None
+            else f"no registered model takes L = {state.L}"
         )
+        note = message(
+            f"No scores: {why} (`make run` trains the defaults; `python -m core train`).",
+            "info",
+            id="no-models",
+        )
+        return summary, seq_fig, shown, note, {}, hidden, seq_exports, None
+    score_exports = [
+        export_bar("event-scores", export_q, label="Figure"),
+        export_bar("event-scores-table", export_q, label="Scores"),
+    ]
+    return (
+        summary,
+        seq_fig,
+        shown,
+        _scores_table(analysis.scores, analysis.truth),
+        scores_figure(analysis.scores.dropna(subset=["probability"])),
+        shown,
+        seq_exports,
+        score_exports,
+    )

@@ -62,3 +62,25 @@ def test_bad_export_requests_are_clear(client, url, text) -> None:
 def test_every_item_lists_its_formats() -> None:
     assert all(spec.formats for spec in EXPORTS.values())
     assert EXPORTS["event-tracks"].formats == ("png", "svg", "pdf", "html")
+
+
+def test_a_figure_exported_again_comes_from_the_cache(tmp_path, monkeypatch) -> None:
+    from core.config import Settings
+    from dashboard import exports
+
+    settings = Settings(work_dir=tmp_path / "work", reports_dir=tmp_path / "reports")
+    rendered: list[str] = []
+    real = exports.figure_bytes
+
+    def counting(fig, fmt, **kwargs):
+        rendered.append(fmt)
+        assert all(t.hovertext is None and t.customdata is None for t in fig.data)  # images: no hover
+        return real(fig, fmt, **kwargs)
+
+    monkeypatch.setattr(exports, "figure_bytes", counting)
+    query = {"mmin": "8", "start": "2021-01-01", "end": "2021-12-31"}
+    first, name = exports.export_file(settings, "catalog-map", "svg", query)
+    again, name_again = exports.export_file(settings, "catalog-map", "svg", query)
+    assert rendered == ["svg"] and again == first and name_again == name
+    other, _ = exports.export_file(settings, "catalog-map", "svg", {**query, "color": "depth"})
+    assert rendered == ["svg", "svg"] and other != first  # another figure is rendered anew

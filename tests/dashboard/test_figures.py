@@ -146,9 +146,10 @@ def test_sequences_show_the_quiet_background() -> None:
     dashed = [t for t in fig.data if t.line.dash == "dash"]
     assert [list(t.y) for t in dashed] == [[4.0, 4.2], [1500.0, 1600.0]]
     assert [t.showlegend for t in dashed] == [True, False] and dashed[0].name == "quiet background"
-    solid = [t for t in fig.data if t.line.dash != "dash"]  # one trace per pass and feature
-    assert len(solid) == 2 and len(solid[0].y) == 21 and np.isnan(solid[0].y[-1])  # L steps, then a break
-    assert list(solid[0].marker.size[:2]) == [8.0, 3.0]  # the window's first step is marked
+    lines = [t for t in fig.data if t.mode == "lines" and t.line.dash != "dash"]  # per pass and feature
+    assert len(lines) == 2 and len(lines[0].y) == 21 and np.isnan(lines[0].y[-1])  # L steps, then a break
+    starts = [t for t in fig.data if t.mode == "markers"]  # the windows' first steps are marked
+    assert [list(t.y) for t in starts] == [[lines[0].y[0]], [lines[1].y[0]]]
     deviations = samples.assign_attrs(background="median")
     fig = sequences_figure(deviations, background=background)
     assert not [t for t in fig.data if t.line.dash == "dash"]
@@ -171,3 +172,21 @@ def test_scores_panel_marks_every_model_seqnetquake_first() -> None:
     assert list(samples.y) == ["SVM", "SVM", "SeqNetQuake", "SeqNetQuake"]
     assert dict(zip(thresholds.y, thresholds.x, strict=True)) == {"SVM": 0.5, "SeqNetQuake": 0.6}
     assert dict(zip(events.y, events.x, strict=True)) == {"SVM": 0.3, "SeqNetQuake": 0.8}
+
+
+def test_the_served_plotly_bundle_holds_every_trace_type_the_figures_use() -> None:
+    """The pages load the partial plotly.js bundle of assets/vendor (tools/plotly-bundle): a trace type a
+    figure builder starts to use must be registered in that bundle's entry.js, or the chart stays empty."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for path in (root / "dashboard").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= {m.lower() for m in re.findall(r"\bgo\.([A-Z][a-z]+)\(", text)} - {"figure"}
+        used |= set(re.findall(r"\.add_(scatter|bar|heatmap|scattergeo|scattermap)\(", text))
+    entry = (root / "tools" / "plotly-bundle" / "entry.js").read_text(encoding="utf-8")
+    bundled = {"scatter"} | set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry))
+    assert used and used <= bundled, used - bundled
+    assert (root / "assets" / "vendor" / "plotly-dashboard.min.js").stat().st_size > 1_000_000
