@@ -107,9 +107,7 @@ def _wait_geo(page: Any, selector: str, deadline: float) -> None:
 
 def _wait_plot(page: Any, selector: str, deadline: float) -> None:
     """The Plotly (SVG) chart inside ``selector`` has drawn its data: a trace group in its plot area."""
-    page.locator(f"{selector} .main-svg g.trace").first.wait_for(
-        state="attached", timeout=_ms_left(deadline)
-    )
+    page.locator(f"{selector} .main-svg g.trace").first.wait_for(state="attached", timeout=_ms_left(deadline))
 
 
 def _wait_visible(page: Any, selectors: str, deadline: float) -> str:

@@ -7,14 +7,14 @@ One page visit, the way Dash's renderer does it: ``GET`` the page (its HTML carr
 ``page.children``), then the callbacks the new layout fires on load, concurrently, and every callback that
 their answers trigger in turn (an output that is another callback's input, new components inside returned
 ``children``; the one clientside callback that hands the page's pending analysis to its job,
-:data:`CLIENTSIDE_PASSTHROUGH`, is done here), until nothing is left to fire. Payloads are built from the dependencies and the layouts the
-server returns, so new inputs, outputs or chained callbacks of the app are followed without editing this
-file. A background callback (Dash ``DiskcacheManager``) is polled as the renderer polls it: the first POST
-starts a job and answers its signed ``cacheKey`` and ``job``; the client re-POSTs with ``endId``,
-``cacheKey`` and ``job`` in the query string (inputs nulled) every ``interval`` ms (from the dependencies)
-until the answer carries ``response``. A visit fails when a request fails or answers nonsense, when a
-background result is lost (HTTP 204 while polling) or when a panel the page must show never gets its data
-(map page: the map figure; event page: the tracks map and the analysis panel).
+:data:`CLIENTSIDE_PASSTHROUGH`, is done here), until nothing is left to fire. Payloads are built from the
+dependencies and the layouts the server returns, so new inputs, outputs or chained callbacks of the app are
+followed without editing this file. A background callback (Dash ``DiskcacheManager``) is polled as the
+renderer polls it: the first POST starts a job and answers its signed ``cacheKey`` and ``job``; the client
+re-POSTs with ``endId``, ``cacheKey`` and ``job`` in the query string (inputs nulled) every ``interval`` ms
+(from the dependencies) until the answer carries ``response``. A visit fails when a request fails or answers
+nonsense, when a background result is lost (HTTP 204 while polling) or when a panel the page must show never
+gets its data (map page: the map figure; event page: the tracks map and the analysis panel).
 
 The user path: the map page (``/``), then an event page (``/event/<id>``). The events are the M ≥ 6
 earthquakes of the demo archive (``bench_dashboard``'s choice). Phases: a warm-up pass over the events that
@@ -24,7 +24,8 @@ service times), then ``--passes`` timed passes of every user (user k sees event 
 pass covers the events evenly), with a short random pause before each page. Static JavaScript bundles are
 not fetched (a browser caches them after its first visit). Latency is wall-clock in this process: per HTTP
 request, per callback (a background one: first POST → result), per panel (page-content callback sent →
-the panel's data received: in the page itself, drawn on the server, or from a later callback) and per visit (``GET`` → every panel's data).
+the panel's data received: in the page itself, drawn on the server, or from a later callback) and per
+visit (``GET`` → every panel's data).
 
 Bounded: loopback only (127.0.0.1, a free port), a fixed number of visits, a hard time limit
 (``--time-limit``, whole run); the gunicorn process group (master, workers and their background-job
