@@ -131,9 +131,12 @@ def _pick_events(settings: Settings) -> list[dict[str, Any]]:
 
 
 def _clear_analysis_cache(settings: Settings) -> int:
-    """Empty the app's on-disk analysis cache (so first visits are cold) but keep the map's batch scores."""
+    """Empty the app's on-disk analysis and export caches (so first visits and first exports are cold)
+    but keep the map's batch scores."""
     from dashboard.data import MAP_SCORES_KEY, analysis_cache
+    from dashboard.exports import export_cache
 
+    export_cache(settings).clear()
     cache = analysis_cache(settings)
     scores = cache.get(MAP_SCORES_KEY)
     n = len(cache)
@@ -315,15 +318,26 @@ def bench_events(
 
 
 def bench_exports(browser: Any, base: str, event_id: str | None, budget: Budget) -> dict[str, dict[str, Any]]:
-    """PNG exports through the page's request context: one warm-up, then ``EXPORT_REPEATS`` timed."""
+    """PNG exports through the page's request context, the export server warm (one warm-up export first):
+    ``EXPORT_REPEATS`` figures never rendered before (each a slightly different query: kaleido renders
+    it), then the last of them ``EXPORT_REPEATS`` times again (the rendering comes from the export cache)."""
     context = browser.new_context()
     page = context.new_page()
-    items = {"export catalog-map.png (default filters)": "/export/catalog-map.png"}
+    # (label, path of the k-th distinct figure)
+    items: list[tuple[str, Callable[[int], str]]] = [
+        (
+            "export catalog-map.png (M ≥ 5.0x, 24k events)",
+            lambda k: f"/export/catalog-map.png?mmin={5 + k / 100:g}",
+        )
+    ]
     if event_id is not None:
-        items = {
-            f"export event-tracks.png ({event_id})": f"/export/event-tracks.png?event={event_id}",
-            **items,
-        }
+        items.insert(
+            0,
+            (
+                f"export event-tracks.png ({event_id})",
+                lambda k: f"/export/event-tracks.png?event={event_id}&days={5 - k / 10:g}",
+            ),
+        )
     out: dict[str, dict[str, Any]] = {}
 
     def fetch(path: str) -> tuple[float, int]:
@@ -337,24 +351,28 @@ def bench_exports(browser: Any, base: str, event_id: str | None, budget: Budget)
 
     try:
         page.goto(base + "/nowhere", timeout=VISIT_S * 1000)  # a light page of the app's origin
-        for label, path in items.items():
-            times: list[float] = []
-            failures, size, first = 0, 0, float("nan")
-            for k in range(EXPORT_REPEATS + 1):
-                if not budget.left(label):
-                    break
-                try:
-                    elapsed, size = fetch(path)
-                except Exception as exc:  # noqa: BLE001 — reported, not raised
-                    failures += 1
-                    print(f"  {label}: FAILED {_why(exc)}")
-                    continue
-                if k == 0:
-                    first = elapsed  # the warm-up (may start the kaleido export server)
-                else:
+        first = fetch("/export/space-weather.png?event=" + (event_id or "us6000f65h"))[0]  # starts kaleido
+        print(f"  warm-up (starts the export server): {first:.2f} s")
+        for label, path in items:
+            for kind, paths in (
+                ("first rendering", [path(k) for k in range(EXPORT_REPEATS)]),
+                ("again, cached", [path(EXPORT_REPEATS - 1)] * EXPORT_REPEATS),
+            ):
+                times: list[float] = []
+                failures, size = 0, 0
+                for p in paths:
+                    if not budget.left(f"{label}, {kind}"):
+                        break
+                    try:
+                        elapsed, size = fetch(p)
+                    except Exception as exc:  # noqa: BLE001 — reported, not raised
+                        failures += 1
+                        print(f"  {label}, {kind}: FAILED {_why(exc)}")
+                        continue
                     times.append(elapsed)
-            out[label] = _stats(times, failures, f"{size / 1e3:.0f} kB; warm-up {first:.2f} s")
-            print(f"  {label}: warm-up {first:.2f} s; " + ", ".join(f"{t:.2f} s" for t in times))
+                name = f"{label.split(' (')[0]}, {kind} ({label.split(' (')[1]}"
+                out[name] = _stats(times, failures, f"{size / 1e3:.0f} kB")
+                print(f"  {name}: " + ", ".join(f"{t:.2f} s" for t in times))
     finally:
         context.close()
     return out
@@ -369,7 +387,7 @@ TARGETS = {
     "map, whole catalog": ("measured, no limit set", "", float("nan")),
     "event view, warm": ("≤ 1 s p95", "p95", 1.0),
     "event view, cold": ("≤ 5 s (p95 judged)", "p95", 5.0),
-    "export": ("≤ 1 s warm (max judged)", "max", 1.0),
+    "export": ("≤ 1 s warm (max judged)", "max", 1.0),  # "warm": the export server, not the cache
 }
 
 
