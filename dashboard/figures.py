@@ -661,30 +661,33 @@ def scores_figure(scores: pd.DataFrame) -> go.Figure:
     scores = scores.assign(label=scores["model"].map(lambda m: MODEL_LABELS.get(m, m)))
     firsts = scores.drop_duplicates("model")
     fig = go.Figure()
-    fig.add_scatter(
-        x=scores["probability"],
-        y=scores["label"],
-        mode="markers",
-        name="samples",
-        marker={"color": "#0072B2", "size": 7, "opacity": 0.6},
-        hovertemplate="%{x:.2f}<extra>sample</extra>",
-    )
-    fig.add_scatter(
-        x=firsts["sample_threshold"],
-        y=firsts["label"],
-        mode="markers",
-        name="sample threshold",
-        marker={"symbol": "line-ns-open", "size": 18, "color": "#000000"},
-        hovertemplate="threshold %{x:.2f}<extra></extra>",
-    )
-    fig.add_scatter(
-        x=firsts["event_probability"],
-        y=firsts["label"],
-        mode="markers",
-        name="event probability",
-        marker={"symbol": "diamond", "size": 13, "color": "#D55E00"},
-        hovertemplate="event %{x:.2f}<extra></extra>",
-    )
+    marks = [  # (rows, column, legend name, marker, hover template)
+        (
+            scores,
+            "probability",
+            "samples",
+            {"color": "#0072B2", "size": 7, "opacity": 0.6},
+            "%{x:.2f}<extra>sample</extra>",
+        ),
+        (
+            firsts,
+            "sample_threshold",
+            "sample threshold",
+            {"symbol": "line-ns-open", "size": 18, "color": "#000000"},
+            "threshold %{x:.2f}<extra></extra>",
+        ),
+        (
+            firsts,
+            "event_probability",
+            "event probability",
+            {"symbol": "diamond", "size": 13, "color": "#D55E00"},
+            "event %{x:.2f}<extra></extra>",
+        ),
+    ]
+    for rows, column, name, marker, hover in marks:
+        fig.add_scatter(
+            x=rows[column], y=rows["label"], mode="markers", name=name, marker=marker, hovertemplate=hover
+        )
     fig.update_layout(
         height=60 + 40 * len(order),
         margin={"l": 120, "r": 10, "t": 10, "b": 40},

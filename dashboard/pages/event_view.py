@@ -144,7 +144,7 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
     pending = None
     if analysis is None and pass_index(settings) is not None:
         pending = {"event": event_id, **asdict(state)}
-        panels = _panels(None, event_id, state, None)
+        panels = _panels(None, event_id, state, None)  # empty until the job answers
     else:
         panels = _analysis_panels(settings, event, event_id, state, analysis)
     return html.Div(
