@@ -143,6 +143,12 @@ class EventState:
     days: float = 5.0
     L: int = 20
 
+    def __post_init__(self) -> None:
+        # one value, one type: a state that went through the browser's JSON comes back with 500 for 500.0,
+        # and the cache keys made of it (dashboard.data.analysis_key) must not differ
+        for name, kind in (("radius_km", float), ("days", float), ("L", int)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+
 
 _EVENT_PARSERS = {
     "satellite": _choice_of(SATELLITE_CHOICES),

@@ -57,3 +57,22 @@ def test_event_state_round_trip_and_bad_values() -> None:
     assert event_query(EventState()) == ""
     parsed, problems = parse_event_query("?L=0&days=10000&radius_km=-5&half=dusk&satellite=SWARM")
     assert parsed == EventState() and len(problems) == 5
+
+
+def test_event_state_from_the_browser_keys_the_same_cached_analysis(tmp_path) -> None:
+    """A state sent through the browser comes back as JSON numbers (500 for 500.0): the analysis the
+    background job caches under it must be the one the page looks up."""
+    import json
+    from dataclasses import asdict
+
+    from core.config import Settings
+    from dashboard.data import analysis_key
+    from dashboard.state import EventState
+
+    settings = Settings(work_dir=tmp_path)
+    state = EventState(days=3.0)
+    through_js = json.loads(json.dumps(asdict(state)).replace(".0,", ",").replace(".0}", "}"))
+    assert through_js["radius_km"] == 500 and isinstance(through_js["radius_km"], int)
+    again = EventState(**through_js)
+    assert again == state
+    assert analysis_key(settings, "us6000f65h", again) == analysis_key(settings, "us6000f65h", state)
