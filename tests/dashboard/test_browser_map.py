@@ -14,12 +14,14 @@ PLACE = "53 km NNE of Amberley"
 
 
 class NetworkLog:
-    """Records failed requests, HTTP errors and any request that leaves the loopback host."""
+    """Records failed requests, HTTP errors, uncaught JavaScript errors of the page and any request that
+    leaves the loopback host."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.failed: list[str] = []
         self.external: list[str] = []
         host = urlparse(base_url).netloc
+        page.on("pageerror", lambda exc: self.failed.append(f"JavaScript error: {exc}"))
         page.on(
             "requestfailed",
             # a reload cancels the favicon request still in flight: not a failure of the page
