@@ -192,6 +192,7 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
             ),
             _analysis_section(*panels),
             dcc.Store(id="event-id", data=event_id),
+            dcc.Store(id="ev-drawn", data=asdict(state)),
             dcc.Store(id="an-pending", data=pending),
             dcc.Store(id="an-request"),
             dcc.Store(id="an-hit"),
@@ -401,17 +402,25 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("tracks-export", "children"),
         Output("passes-export", "children"),
         Output("sw-export", "children"),
+        Output("ev-drawn", "data"),
         Output("url", "search", allow_duplicate=True),
         *_CONTROLS,
         State("event-id", "data"),
+        State("ev-drawn", "data"),
         State("url", "search"),
         prevent_initial_call=True,
     )
-    def update_event(satellite, half, rule, radius, days, L, event_id, search):
+    def update_event(satellite, half, rule, radius, days, L, event_id, drawn, search):
+        """A setting changed: redraw the window's panels and put the settings in the URL. Dash also calls
+        this when the page is inserted (its URL output lies outside the page): the panels already show
+        ``drawn`` then, and only the URL is brought in line (a bad value in it is dropped)."""
         state = _state(satellite, half, rule, radius, days, L)
-        outputs = window_panels(settings, find_event(settings, event_id), event_id, state)
         query = event_query(state)
-        return *outputs, query if query != (search or "") else no_update
+        url = query if query != (search or "") else no_update
+        if asdict(state) == drawn:
+            return *[no_update] * 8, url
+        outputs = window_panels(settings, find_event(settings, event_id), event_id, state)
+        return *outputs, asdict(state), url
 
     panels = [
         Output("an-summary", "children"),

@@ -88,3 +88,12 @@ def test_event_view_tracks_settings_exports(page: Page, live_server: str, tmp_pa
     expect(page.get_by_label("both")).to_be_checked()
     expect(page.locator("#passes-count")).to_be_visible()
     assert net.failed == [] and net.external == []
+
+
+def test_bad_url_value_is_reported_and_dropped_from_the_url(page: Page, live_server: str) -> None:
+    page.goto(live_server + "/event/us6000f65h?L=abc&days=3")
+    expect(page.locator("#url-messages")).to_contain_text("L")
+    expect(page.locator("#passes-count")).to_be_visible()
+    # the page shows the defaults for L and keeps days = 3; the shared URL now says exactly that
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query) == {"days": ["3"]})
+    expect(page.get_by_label("20", exact=True)).to_be_checked()
