@@ -284,14 +284,14 @@ def _filled(comps: dict[str, dict], key: str) -> bool:
     return value not in (None, {}, [], "")
 
 
-def _passed_on(comps: dict[str, dict], changed: Any) -> dict[str, Any]:
-    """What :data:`CLIENTSIDE_PASSTHROUGH` callbacks set in the browser: output ``id.prop`` → value, for
-    their inputs among ``changed`` (``id.prop`` keys or component ids) that hold a value."""
+def _passed_on(page: dict[str, dict]) -> dict[str, Any]:
+    """What :data:`CLIENTSIDE_PASSTHROUGH` callbacks set in the browser when ``page`` (its components by
+    id) is inserted: output ``id.prop`` → value, for each input of theirs that holds a value."""
     out = {}
     for src, dst in CLIENTSIDE_PASSTHROUGH.items():
         id_, _, prop = src.rpartition(".")
-        if (src in changed or id_ in changed) and _filled(comps, src) and dst.rpartition(".")[0] in comps:
-            out[dst] = comps[id_]["props"][prop]
+        if _filled(page, src) and dst.rpartition(".")[0] in page:
+            out[dst] = page[id_]["props"][prop]
     return out
 
 
@@ -478,7 +478,7 @@ class User:
         t_layout = time.perf_counter() - t_route
         delivered = {key: t_layout for key in panels if _filled(found["page"], key)}
         first = load_callbacks(deps, shell, found["page"])
-        passed_on = _passed_on(found["page"], found["page"].keys())
+        passed_on = _passed_on(found["page"])
         for key, value in passed_on.items():
             id_, _, prop = key.rpartition(".")
             comps[id_].setdefault("props", {})[prop] = value

@@ -197,15 +197,14 @@ def version_for_length(
 ) -> str:
     """``version`` of ``name`` when it was trained on ``seq_len`` steps (or ``seq_len`` is None), else the
     newest version trained on ``seq_len`` steps, else ``version`` unchanged."""
-    if seq_len is None:
-        return version
     r = _root(root)
-    trained_on = {
-        v: _read_json(r / name / v / "settings.json").get("seq_len") for v in _sorted_versions(r, name)
-    }
-    if trained_on.get(version) == seq_len:
+
+    def trained_on(v: str) -> Any:
+        return _read_json(r / name / v / "settings.json").get("seq_len")
+
+    if seq_len is None or trained_on(version) == seq_len:  # the common case reads one small file
         return version
-    matching = [v for v, length in trained_on.items() if length == seq_len]
+    matching = [v for v in _sorted_versions(r, name) if trained_on(v) == seq_len]
     return matching[-1] if matching else version
 
 
