@@ -756,7 +756,9 @@ def experiments_command(
     ground_truth: Annotated[
         Path | None, typer.Option(help="ground_truth.csv (default ARCHIVE/ground_truth.csv)")
     ] = None,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seeds: Annotated[
+        str, typer.Option(help="training seeds, comma-separated: every figure is mean ± sd over them")
+    ] = "0,1,2",
     n_boot: Annotated[
         int | None, typer.Option(help="bootstrap draws (default 200 with --quick, 1000 with --search)")
     ] = None,
@@ -789,6 +791,18 @@ def experiments_command(
     for folder in (archive, demeter_archive):
         if folder is not None and not folder.is_dir():
             fail(f"archive folder {folder} does not exist")
+    try:
+        seed_list = [int(v) for v in seeds.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--seeds must be comma-separated integers, got {seeds!r}")
+    if not seed_list:
+        fail("--seeds needs at least one seed")
+    try:
+        seed_list = [int(v) for v in seeds.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--seeds must be comma-separated integers, got {seeds!r}")
+    if not seed_list:
+        fail("--seeds needs at least one seed")
     overrides = _parse_overrides(config_override)
     gt = _ground_truth_path(ground_truth, archive)
     try:
@@ -832,7 +846,7 @@ def experiments_command(
             built,
             out,
             quick=quick,
-            seed=seed,
+            seeds=seed_list,
             n_boot=n_boot,
             n_trials=trials,
             ground_truth=gt,

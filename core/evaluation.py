@@ -52,6 +52,7 @@ __all__ = [
     "SplitScores",
     "best_threshold",
     "binary_metrics",
+    "bootstrap_draws",
     "bootstrap_intervals",
     "event_table",
     "evaluate_saved_model",
@@ -60,9 +61,11 @@ __all__ = [
     "ground_truth_ceiling",
     "load_ground_truth",
     "metrics_from_counts",
+    "percentile_intervals",
     "placebo_evaluation",
     "placebo_labels",
     "score_split",
+    "seed_mean_intervals",
     "select_and_evaluate",
     "select_decision_rule",
 ]
@@ -345,7 +348,7 @@ def _weighted_aucs(
     return roc, ap
 
 
-def bootstrap_intervals(
+def bootstrap_draws(
     event_id: Any,
     label: Any,
     score: Any,
@@ -353,17 +356,18 @@ def bootstrap_intervals(
     *,
     n_boot: int = 1000,
     seed: int = 0,
-    level: float = 0.95,
-) -> dict[str, tuple[float, float]]:
-    """Percentile intervals of every metric of :data:`METRICS`, resampling events with replacement.
+) -> dict[str, np.ndarray]:
+    """Every metric of :data:`METRICS` on ``n_boot`` resamples of the events (with replacement).
 
-    ``event_id`` groups the rows (samples, or one row per event for event-level metrics). NaN draws
-    (a draw with one class only, for AUCs) are dropped.
+    ``event_id`` groups the rows (samples, or one row per event for event-level metrics). The draws
+    depend only on ``seed`` and the sorted set of event ids, so two score sets over the same events
+    (e.g. two training seeds of a model) are resampled identically — paired draws. A draw with one
+    class only gives NaN AUCs.
     """
     y = np.asarray(label).astype(int).ravel()
     s = np.asarray(score, dtype=np.float64).ravel()
     if len(y) == 0 or n_boot <= 0:
-        return {m: (math.nan, math.nan) for m in METRICS}
+        return {m: np.full(max(int(n_boot), 0), np.nan) for m in METRICS}
     uniq, codes = _event_codes(event_id)
     W = _multiplicities(len(uniq), int(n_boot), np.random.default_rng(seed))
     pred = s >= threshold
@@ -376,6 +380,13 @@ def bootstrap_intervals(
     counts = {k: W @ v for k, v in per_event.items()}
     draws = metrics_from_counts(counts["tp"], counts["fp"], counts["tn"], counts["fn"])
     draws["roc_auc"], draws["pr_auc"] = _weighted_aucs(y, s, codes, W)
+    return {m: np.asarray(draws[m], dtype=np.float64) for m in METRICS}
+
+
+def percentile_intervals(
+    draws: Mapping[str, np.ndarray], level: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """Percentile interval of each metric's bootstrap draws (NaN draws dropped)."""
     alpha = (1.0 - level) / 2
     out: dict[str, tuple[float, float]] = {}
     for m in METRICS:
@@ -386,6 +397,49 @@ def bootstrap_intervals(
             if len(v)
             else (math.nan, math.nan)
         )
+    return out
+
+
+def bootstrap_intervals(
+    event_id: Any,
+    label: Any,
+    score: Any,
+    threshold: float,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of every metric of :data:`METRICS`, resampling events with replacement
+    (:func:`bootstrap_draws`)."""
+    draws = bootstrap_draws(event_id, label, score, threshold, n_boot=n_boot, seed=seed)
+    return percentile_intervals(draws, level)
+
+
+def seed_mean_intervals(
+    evaluations: Sequence[Evaluation], *, level: float = 0.95, boot_seed: int = 0
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """95 % event-bootstrap intervals of the **mean over training seeds** of every metric, sample- and
+    event-level (``{"sample": {...}, "event": {...}}``): each seed's evaluation of the same split is
+    resampled with the same events (paired draws), the draws are averaged over seeds, and the
+    percentiles of that average are taken. Seeds are therefore not counted as independent data."""
+    if not evaluations:
+        raise ValueError("seed_mean_intervals needs at least one evaluation")
+    first = evaluations[0]
+    n_boot = first.n_boot
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for level_name in ("sample", "event"):
+        per_seed = []
+        for ev in evaluations:
+            if level_name == "sample":
+                tab, ids, thr = ev.samples, ev.samples["event_id"], ev.rule.sample_threshold
+                score = tab["prob"]
+            else:
+                tab, ids, thr = ev.events, ev.events.index.to_numpy(), ev.rule.event_threshold
+                score = tab["score"]
+            per_seed.append(bootstrap_draws(ids, tab["label"], score, thr, n_boot=n_boot, seed=boot_seed))
+        mean = {m: np.nanmean(np.vstack([d[m] for d in per_seed]), axis=0) for m in METRICS}
+        out[level_name] = percentile_intervals(mean, level)
     return out
 
 

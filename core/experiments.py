@@ -35,11 +35,12 @@ import datetime as dt
 import json
 import math
 import os
+import pickle
 import platform
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +50,17 @@ import xarray as xr
 
 from core.atomic import atomic_path, write_text_atomic
 from core.evaluation import (
+    METRICS,
     Evaluation,
     PipelineResult,
     fit_select_evaluate,
     placebo_evaluation,
+    seed_mean_intervals,
     select_and_evaluate,
 )
 from core.models.inputs import feature_names, samples_hash, select_split, split_names, subsample_events
 from core.models.zoo import DISPLAY_NAMES, MODEL_NAMES, make_model
+from core.oracle import ORACLE_NAME
 from core.training import FINE_TUNE_STRATEGIES, QUICK_PARAMS, fine_tune, pretrain, search_hyperparameters
 
 __all__ = [
@@ -78,6 +82,11 @@ __all__ = [
 
 DEFAULT_KEY = "cses-default"
 SOURCE_KEY = "demeter-default"
+#: deviation-from-quiet-background variants: raw vs deviation is chosen on validation (``f_features``)
+BACKGROUND_KEY = "cses-background"
+SOURCE_BACKGROUND_KEY = "demeter-background"
+#: training seeds of every model figure (mean ± sd over them, interval of the mean by event)
+DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
 ALIASES = {"cses": DEFAULT_KEY, "demeter": SOURCE_KEY}
 
 #: Experiment families: dataset key → variant label (the default dataset belongs to each family).
@@ -102,6 +111,8 @@ PAPER_SUITE_CONFIGS: tuple[str, ...] = (
     DEFAULT_KEY,
     SOURCE_KEY,
     *dict.fromkeys(k for fam in FAMILIES.values() for k in fam if k != DEFAULT_KEY),
+    BACKGROUND_KEY,
+    SOURCE_BACKGROUND_KEY,
 )
 #: A smaller set for the quick path: one variant per family besides the default.
 QUICK_SUITE_CONFIGS: tuple[str, ...] = (DEFAULT_KEY, SOURCE_KEY, "cses-500km", "cses-L10", "cses-day")
@@ -176,12 +187,16 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def _ci(row: Mapping[str, Any], key: str) -> str:
-    v, lo, hi = row.get(key), row.get(f"{key}_lo"), row.get(f"{key}_hi")
+    """``mean ± sd over seeds [95 % interval by event]`` (the sd only where there are several seeds)."""
+    v, lo, hi, sd = row.get(key), row.get(f"{key}_lo"), row.get(f"{key}_hi"), row.get(f"{key}_sd")
     if v is None or not math.isfinite(float(v)):
         return "–"
+    text = f"{float(v):.3f}"
+    if sd is not None and math.isfinite(float(sd)):
+        text += f" ± {float(sd):.3f}"
     if lo is None or not math.isfinite(float(lo)):
-        return f"{float(v):.3f}"
-    return f"{float(v):.3f} [{float(lo):.2f}, {float(hi):.2f}]"
+        return text
+    return f"{text} [{float(lo):.2f}, {float(hi):.2f}]"
 
 
 def _pct(value: float) -> str:
@@ -218,31 +233,107 @@ def _markdown_table(
 # ------------------------------------------------------------------------------------------------ suite
 
 
+@dataclass
+class SeedRuns:
+    """One model on one dataset, trained once per training seed (``seeds``), each through the whole
+    protocol; ``seconds`` the fit time per seed."""
+
+    results: list[PipelineResult]
+    seconds: list[float]
+    params: dict[str, Any]
+    seeds: list[int]
+
+    @property
+    def tests(self) -> dict[str, Evaluation]:
+        """The first seed's test evaluations (their keys are the test splits of every seed)."""
+        return self.results[0].tests
+
+    def validation_mean(self, level: str = "sample", metric: str = "mcc") -> float:
+        """Mean over seeds of a validation metric (what choices between variants are made on)."""
+        return float(np.nanmean([getattr(r.validation, level).get(metric, math.nan) for r in self.results]))
+
+
+def seed_row(evaluations: Sequence[Evaluation], *, boot_seed: int = 0) -> dict[str, Any]:
+    """A results-table row for one split over several training seeds: each metric's mean over seeds
+    (``sample_mcc``), its sd over seeds (``sample_mcc_sd``, ddof 1) and the 95 % event-bootstrap interval
+    of that mean (``sample_mcc_lo``/``_hi``, :func:`core.evaluation.seed_mean_intervals`); the per-seed
+    MCCs as text; the event-level Molchan point (fraction alarmed, miss rate, probability gain) at each
+    seed's validation-chosen event threshold, averaged."""
+    from core.molchan import molchan_point
+
+    out = evaluations[0].row()
+    cis = seed_mean_intervals(evaluations, boot_seed=boot_seed)
+    for level in ("sample", "event"):
+        for m in METRICS:
+            vals = np.array([getattr(ev, level).get(m, math.nan) for ev in evaluations], dtype=float)
+            out[f"{level}_{m}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+            out[f"{level}_{m}_sd"] = (
+                float(np.nanstd(vals, ddof=1)) if np.isfinite(vals).sum() > 1 else math.nan
+            )
+            out[f"{level}_{m}_lo"], out[f"{level}_{m}_hi"] = cis[level][m]
+        out[f"{level}_mcc_by_seed"] = " ".join(f"{getattr(ev, level)['mcc']:.3f}" for ev in evaluations)
+    points = np.array(
+        [
+            molchan_point(ev.events["label"], ev.events["score"], ev.rule.event_threshold)
+            for ev in evaluations
+        ],
+        dtype=float,
+    )
+    out["molchan_tau"], out["molchan_nu"] = float(points[:, 0].mean()), float(points[:, 1].mean())
+    out["probability_gain"] = float(np.nanmean(points[:, 2])) if np.isfinite(points[:, 2]).any() else math.nan
+    out["n_seeds"] = len(evaluations)
+    return out
+
+
 class _Suite:
     def __init__(
         self,
         data: dict[str, xr.Dataset],
         *,
         quick: bool,
-        seed: int,
+        seeds: Sequence[int],
         n_boot: int,
         n_trials: int,
         ground_truth: Any,
         progress: Callable[[str], None] | None,
+        store: Path | None = None,
     ) -> None:
         self.data = data
         self.quick = quick
-        self.seed = seed
+        self.seeds = [int(s) for s in seeds]
+        if not self.seeds:
+            raise ValueError("the suite needs at least one training seed")
+        self.seed = self.seeds[0]
         self.n_boot = n_boot
         self.n_trials = n_trials
         self.ground_truth = ground_truth
         self.progress = progress or (lambda msg: None)
+        self.store = store
         self.hashes = {k: samples_hash(v) for k, v in data.items()}
-        self.cache: dict[tuple[str, str], tuple[PipelineResult, float, dict[str, Any]]] = {}
+        self.cache: dict[tuple[str, str], SeedRuns] = {}
         self.params_cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self.oracles: dict[str, PipelineResult | None] = {}
         self.timings: dict[str, float] = {}
 
     # -- helpers ---------------------------------------------------------------------------------------
+    def stored(self, tag: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, or its result pickled by an earlier (possibly interrupted) run of this suite
+        under ``store/<tag>.pkl``: a resumed run redoes no finished fit. Written atomically."""
+        if self.store is None:
+            return compute()
+        path = self.store / f"{tag}.pkl"
+        if path.exists():
+            try:
+                with open(path, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception:  # noqa: BLE001 - a damaged entry is recomputed
+                path.unlink(missing_ok=True)
+        value = compute()
+        self.store.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            pickle.dump(value, fh)
+        return value
+
     def parts(self, key: str) -> tuple[xr.Dataset, xr.Dataset, dict[str, xr.Dataset]]:
         ds = self.data[key]
         splits = split_names(ds)
@@ -268,7 +359,7 @@ class _Suite:
         }
 
     def params(self, name: str, key: str) -> dict[str, Any]:
-        """Quick params, or the validation search's best (cached per dataset hash)."""
+        """Quick params, or the validation search's best (cached per dataset hash; seed-free)."""
         ck = (self.hashes[key], name)
         if ck not in self.params_cache:
             if self.quick or self.n_trials <= 0:
@@ -283,23 +374,75 @@ class _Suite:
                     n_trials=self.n_trials,
                     seed=self.seed,
                     features=feature_names(self.data[key]),
+                    **self.study_kwargs(name, key),
                 )
                 params = res.best_params
-            self.params_cache[ck] = {**params, "seed": self.seed}
+            self.params_cache[ck] = {k: v for k, v in params.items() if k != "seed"}
         return self.params_cache[ck]
 
-    def fit_eval(self, name: str, key: str) -> tuple[PipelineResult, float, dict[str, Any]]:
+    def study_kwargs(self, name: str, key: str) -> dict[str, Any]:
+        """Where the optuna study of ``name`` on ``key`` persists (resumable), when the suite has a store."""
+        if self.store is None:
+            return {}
+        return {"storage_dir": self.store / "studies", "study_name": f"{name}-{self.hashes[key]}"}
+
+    def tag(self, *parts: Any) -> str:
+        mode = "quick" if self.quick or self.n_trials <= 0 else f"search{self.n_trials}"
+        return "__".join(str(p) for p in (mode, *parts)).replace("/", "_").replace(" ", "_")
+
+    def fit_eval(self, name: str, key: str) -> SeedRuns:
         ck = (self.hashes[key], name)
         if ck not in self.cache:
             params = self.params(name, key)
             train, validation, tests = self.parts(key)
-            self.progress(f"train {name} on {key}")
-            t0 = time.perf_counter()
-            res = fit_select_evaluate(
-                lambda: make_model(name, **params), train, validation, tests, **self.eval_kwargs(key)
-            )
-            self.cache[ck] = (res, time.perf_counter() - t0, params)
+            results, seconds = [], []
+            for seed in self.seeds:
+
+                def run(seed: int = seed) -> tuple[PipelineResult, float]:
+                    self.progress(f"train {name} on {key} (seed {seed})")
+                    t0 = time.perf_counter()
+                    res = fit_select_evaluate(
+                        lambda: make_model(name, **{**params, "seed": seed}),
+                        train,
+                        validation,
+                        tests,
+                        **self.eval_kwargs(key),
+                    )
+                    return replace(res, model=None), time.perf_counter() - t0
+
+                res, secs = self.stored(self.tag("fit", name, self.hashes[key], seed), run)
+                results.append(res)
+                seconds.append(secs)
+            self.cache[ck] = SeedRuns(results, seconds, params, list(self.seeds))
         return self.cache[ck]
+
+    def oracle(self, key: str) -> PipelineResult | None:
+        """The physical limit on dataset ``key`` (:mod:`core.oracle`), or ``None`` when it cannot apply
+        (no ground truth, or features that are not raw log densities)."""
+        if key not in self.oracles:
+            res = None
+            if self.ground_truth is not None:
+                try:
+                    from core.oracle import json_settings, oracle_pipeline
+
+                    settings = json_settings(self.data[key])
+                    if settings.get("background", "none") == "none" and "Ne" in feature_names(self.data[key]):
+
+                        def run() -> PipelineResult:
+                            self.progress(f"oracle on {key}")
+                            return oracle_pipeline(
+                                self.data[key],
+                                ground_truth=self.ground_truth,
+                                n_boot=self.n_boot,
+                                seed=self.seed,
+                            )
+
+                        res = self.stored(self.tag("oracle", self.hashes[key]), run)
+                except (ValueError, KeyError, OSError) as exc:
+                    self.progress(f"oracle on {key} unavailable: {exc}")
+                    res = None
+            self.oracles[key] = res
+        return self.oracles[key]
 
     def row(
         self,
@@ -307,12 +450,12 @@ class _Suite:
         variant: str,
         model: str,
         key: str,
-        res: PipelineResult,
+        runs: SeedRuns | PipelineResult,
         split: str,
-        seconds: float,
+        seconds: float | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
-        ev: Evaluation = res.tests[split]
+        results = runs.results if isinstance(runs, SeedRuns) else [runs]
         train, validation, _ = self.parts(key)
         out: dict[str, Any] = {
             "experiment": experiment,
@@ -324,13 +467,23 @@ class _Suite:
             "n_train_samples": int(train.sizes["sample"]),
             "n_train_events": int(len(np.unique(train["event_id"].values))),
             "n_validation_samples": int(validation.sizes["sample"]),
-            "validation_sample_mcc": res.validation.sample["mcc"],
-            "validation_event_mcc": res.validation.event["mcc"],
-            "fit_seconds": seconds,
+            "validation_sample_mcc": float(np.nanmean([r.validation.sample["mcc"] for r in results])),
+            "validation_event_mcc": float(np.nanmean([r.validation.event["mcc"] for r in results])),
+            "fit_seconds": (
+                float(np.mean(runs.seconds)) if isinstance(runs, SeedRuns) else float(seconds or 0.0)
+            ),
         }
         out.update(extra)
-        out.update(ev.row())
+        out.update(seed_row([r.tests[split] for r in results], boot_seed=self.seed))
+        if not isinstance(runs, SeedRuns):
+            out["n_seeds"] = 0  # deterministic (the oracle)
         return out
+
+    def oracle_rows(self, experiment: str, key: str, variant: str = ORACLE_NAME, **extra: Any) -> list[dict]:
+        res = self.oracle(key)
+        if res is None:
+            return []
+        return [self.row(experiment, variant, "oracle", key, res, split, **extra) for split in res.tests]
 
     # -- (a)(b)(c) -------------------------------------------------------------------------------------
     def family(self, family: str) -> tuple[pd.DataFrame, str | None]:
@@ -338,16 +491,35 @@ class _Suite:
         for key, label in FAMILIES[family].items():
             if key not in self.data:
                 continue
-            res, secs, _ = self.fit_eval("seqnetquake", key)
-            for split in res.tests:
-                rows.append(self.row(family, label, "seqnetquake", key, res, split, secs))
+            runs = self.fit_eval("seqnetquake", key)
+            for split in runs.tests:
+                rows.append(self.row(family, label, "seqnetquake", key, runs, split))
+            rows += self.oracle_rows(family, key, f"{label} — {ORACLE_NAME}")
         if not rows:
             return pd.DataFrame(), f"none of the datasets {list(FAMILIES[family])} was given"
         return pd.DataFrame(rows), None
 
+    # -- features: raw vs deviation from the quiet background -----------------------------------------
+    def feature_choice(self) -> tuple[pd.DataFrame, str]:
+        """SeqNetQuake on raw (``cses-default``) and deviation (``cses-background``) features; the one with
+        the higher mean validation event MCC over seeds becomes the main dataset of (d) and (e)."""
+        runs = {key: self.fit_eval("seqnetquake", key) for key in (DEFAULT_KEY, BACKGROUND_KEY)}
+        chosen = max(runs, key=lambda k: runs[k].validation_mean("event"))
+        rows = []
+        for key, label in (
+            (DEFAULT_KEY, "raw log densities"),
+            (BACKGROUND_KEY, "deviation from quiet background"),
+        ):
+            for split in runs[key].tests:
+                rows.append(self.row("f_features", label, "seqnetquake", key, runs[key], split))
+        table = pd.DataFrame(rows)
+        table["chosen_on_validation"] = table["dataset"] == chosen
+        return table, chosen
+
     # -- (d) -------------------------------------------------------------------------------------------
-    def transfer(self, strategies: Sequence[str], fractions: Sequence[float], curve_seeds: int):
-        key, src = DEFAULT_KEY, SOURCE_KEY
+    def transfer(
+        self, key: str, src: str, strategies: Sequence[str], fractions: Sequence[float], curve_seeds: int
+    ):
         train, validation, tests = self.parts(key)
         feats = feature_names(self.data[key])
         missing = set(feats) - set(feature_names(self.data[src]))
@@ -358,26 +530,35 @@ class _Suite:
         kw = self.eval_kwargs(key)
         params = self.params("seqnetquake", key)
         rows: list[dict[str, Any]] = []
-        direct, dsecs, _ = self.fit_eval("seqnetquake", key)
+        direct = self.fit_eval("seqnetquake", key)
         for split in direct.tests:
             rows.append(
                 self.row(
-                    "d_transfer",
-                    "direct (CSES only)",
-                    "seqnetquake",
-                    key,
-                    direct,
-                    split,
-                    dsecs,
-                    strategy="direct",
+                    "d_transfer", "direct (CSES only)", "seqnetquake", key, direct, split, strategy="direct"
                 )
             )
-        self.progress(f"pre-train seqnetquake on {src}")
-        t0 = time.perf_counter()
         source = self.data[src]
-        pre = _pretrain_on(source, params, feats, self.seed)
-        pre_secs = time.perf_counter() - t0
-        zero = select_and_evaluate(pre, validation, tests, **kw)
+        pretrained: dict[int, Any] = {}
+        pre_secs: list[float] = []
+        zero_results: list[PipelineResult] = []
+        for seed in self.seeds:
+
+            def run_pre(seed: int = seed) -> tuple[Any, float]:
+                self.progress(f"pre-train seqnetquake on {src} (seed {seed})")
+                t0 = time.perf_counter()
+                return _pretrain_on(source, {**params, "seed": seed}, feats, seed), time.perf_counter() - t0
+
+            pretrained[seed], secs = self.stored(self.tag("pretrain", self.hashes[src], key, seed), run_pre)
+            pre_secs.append(secs)
+            zero_results.append(
+                self.stored(
+                    self.tag("zero", self.hashes[src], self.hashes[key], seed),
+                    lambda seed=seed: replace(
+                        select_and_evaluate(pretrained[seed], validation, tests, **kw), model=None
+                    ),
+                )
+            )
+        zero = SeedRuns(zero_results, pre_secs, params, list(self.seeds))
         for split in zero.tests:
             rows.append(
                 self.row(
@@ -387,17 +568,27 @@ class _Suite:
                     key,
                     zero,
                     split,
-                    pre_secs,
                     strategy="pretrained_only",
                 )
             )
-        tuned: dict[str, PipelineResult] = {}
+        tuned: dict[str, SeedRuns] = {}
         for strategy in strategies:
-            self.progress(f"fine-tune ({strategy}) on {key}")
-            t0 = time.perf_counter()
-            model = fine_tune(pre, train, validation, strategy=strategy, features=feats)
-            secs = time.perf_counter() - t0
-            tuned[strategy] = select_and_evaluate(model, validation, tests, **kw)
+            results, seconds = [], []
+            for seed in self.seeds:
+
+                def run_ft(seed: int = seed, strategy: str = strategy) -> tuple[PipelineResult, float]:
+                    self.progress(f"fine-tune ({strategy}) on {key} (seed {seed})")
+                    t0 = time.perf_counter()
+                    model = fine_tune(pretrained[seed], train, validation, strategy=strategy, features=feats)
+                    secs = time.perf_counter() - t0
+                    return replace(select_and_evaluate(model, validation, tests, **kw), model=None), secs
+
+                res, secs = self.stored(
+                    self.tag("finetune", strategy, self.hashes[src], self.hashes[key], seed), run_ft
+                )
+                results.append(res)
+                seconds.append(secs)
+            tuned[strategy] = SeedRuns(results, seconds, params, list(self.seeds))
             for split in tuned[strategy].tests:
                 rows.append(
                     self.row(
@@ -407,43 +598,61 @@ class _Suite:
                         key,
                         tuned[strategy],
                         split,
-                        secs,
                         strategy=strategy,
                     )
                 )
-        best = max(strategies, key=lambda s: tuned[s].validation.sample["mcc"]) if strategies else None
+        best = max(strategies, key=lambda s: tuned[s].validation_mean()) if strategies else None
+        rows += self.oracle_rows("d_transfer", key, strategy="oracle")
         table = pd.DataFrame(rows)
         table["chosen_on_validation"] = table["strategy"] == best
-        # learning curve over CSES training fractions
+        # learning curve over CSES training fractions (each point: one seed per repetition)
         curve: list[dict[str, Any]] = []
         for frac in fractions:
             for rep in range(curve_seeds):
-                sub_seed = self.seed + rep
+                sub_seed = self.seeds[rep % len(self.seeds)] + rep // len(self.seeds) * 1000
                 sub = subsample_events(train, frac, sub_seed)
                 n_ev = int(len(np.unique(sub["event_id"].values)))
-                self.progress(f"learning curve {frac:.0%} (seed {sub_seed}): direct")
-                t0 = time.perf_counter()
-                if frac == 1.0 and rep == 0:
-                    res_d, secs_d = direct, dsecs
+                methods: list[tuple[str, PipelineResult, float]] = []
+                if frac == 1.0 and rep < len(self.seeds):
+                    methods.append(("direct", direct.results[rep], direct.seconds[rep]))
+                    if best is not None:
+                        methods.append(
+                            (f"transfer ({best})", tuned[best].results[rep], tuned[best].seconds[rep])
+                        )
                 else:
-                    res_d = fit_select_evaluate(
-                        lambda: make_model("seqnetquake", **params), sub, validation, tests, **kw
-                    )
-                    secs_d = time.perf_counter() - t0
-                methods = [("direct", res_d, secs_d)]
-                if best is not None:
-                    self.progress(f"learning curve {frac:.0%} (seed {sub_seed}): transfer ({best})")
-                    t0 = time.perf_counter()
-                    if frac == 1.0 and rep == 0:
-                        res_t = tuned[best]
-                    else:
-                        res_t = select_and_evaluate(
-                            fine_tune(pre, sub, validation, strategy=best, features=feats),
+
+                    def run_curve(
+                        sub: xr.Dataset = sub, sub_seed: int = sub_seed, frac: float = frac, rep: int = rep
+                    ):
+                        out = []
+                        self.progress(f"learning curve {frac:.0%} (seed {sub_seed}): direct")
+                        t0 = time.perf_counter()
+                        res_d = fit_select_evaluate(
+                            lambda: make_model("seqnetquake", **{**params, "seed": sub_seed}),
+                            sub,
                             validation,
                             tests,
                             **kw,
                         )
-                    methods.append((f"transfer ({best})", res_t, time.perf_counter() - t0))
+                        out.append(("direct", replace(res_d, model=None), time.perf_counter() - t0))
+                        if best is not None:
+                            self.progress(f"learning curve {frac:.0%} (seed {sub_seed}): transfer ({best})")
+                            t0 = time.perf_counter()
+                            pre = pretrained[self.seeds[rep % len(self.seeds)]]
+                            res_t = select_and_evaluate(
+                                fine_tune(pre, sub, validation, strategy=best, features=feats),
+                                validation,
+                                tests,
+                                **kw,
+                            )
+                            out.append(
+                                (f"transfer ({best})", replace(res_t, model=None), time.perf_counter() - t0)
+                            )
+                        return out
+
+                    methods = self.stored(
+                        self.tag("curve", frac, best, self.hashes[src], self.hashes[key], sub_seed), run_curve
+                    )
                 for method, res, secs in methods:
                     ev = res.tests.get("test") or next(iter(res.tests.values()))
                     curve.append(
@@ -457,48 +666,48 @@ class _Suite:
                             **ev.row(),
                         }
                     )
-        return table, pd.DataFrame(curve), best, {"pretrain_seconds": pre_secs}
+        return table, pd.DataFrame(curve), best, {"pretrain_seconds": float(np.mean(pre_secs))}
 
     # -- (e) -------------------------------------------------------------------------------------------
-    def benchmarks(self, models: Sequence[str], placebo_modes: Sequence[str]):
-        key = DEFAULT_KEY
+    def benchmarks(self, key: str, models: Sequence[str], placebo_modes: Sequence[str]):
         rows = []
-        results: dict[str, PipelineResult] = {}
+        results: dict[str, SeedRuns] = {}
         for name in models:
-            res, secs, _ = self.fit_eval(name, key)
-            results[name] = res
-            for split in res.tests:
-                rows.append(
-                    self.row("e_benchmarks", DISPLAY_NAMES.get(name, name), name, key, res, split, secs)
-                )
+            runs = self.fit_eval(name, key)
+            results[name] = runs
+            for split in runs.tests:
+                rows.append(self.row("e_benchmarks", DISPLAY_NAMES.get(name, name), name, key, runs, split))
+        rows += self.oracle_rows("e_benchmarks", key)
         train, validation, tests = self.parts(key)
         params = self.params("seqnetquake", key)
         placebo_rows = []
+        # no ceiling for placebo rows: the ground truth belongs to the true labels
+        kw = {k: v for k, v in self.eval_kwargs(key).items() if k not in {"seed", "ground_truth"}}
         for mode in placebo_modes:
-            self.progress(f"placebo ({mode}) with seqnetquake on {key}")
-            t0 = time.perf_counter()
-            # no ceiling for placebo rows: the ground truth belongs to the true labels
-            kw = {k: v for k, v in self.eval_kwargs(key).items() if k not in {"seed", "ground_truth"}}
-            res = placebo_evaluation(
-                lambda: make_model("seqnetquake", **params),
-                train,
-                validation,
-                tests,
-                mode=mode,
-                seed=self.seed,
-                **kw,
-            )
-            for split in res.tests:
-                placebo_rows.append(
-                    self.row(
-                        "placebo",
-                        f"placebo ({mode}: event labels)",
-                        "seqnetquake",
-                        key,
-                        res,
-                        split,
-                        time.perf_counter() - t0,
+            res_list, seconds = [], []
+            for seed in self.seeds:
+
+                def run(seed: int = seed, mode: str = mode) -> tuple[PipelineResult, float]:
+                    self.progress(f"placebo ({mode}) with seqnetquake on {key} (seed {seed})")
+                    t0 = time.perf_counter()
+                    res = placebo_evaluation(
+                        lambda: make_model("seqnetquake", **{**params, "seed": seed}),
+                        train,
+                        validation,
+                        tests,
+                        mode=mode,
+                        seed=seed,
+                        **kw,
                     )
+                    return replace(res, model=None), time.perf_counter() - t0
+
+                res, secs = self.stored(self.tag("placebo", mode, self.hashes[key], seed), run)
+                res_list.append(res)
+                seconds.append(secs)
+            runs = SeedRuns(res_list, seconds, params, list(self.seeds))
+            for split in runs.tests:
+                placebo_rows.append(
+                    self.row("placebo", f"placebo ({mode}: event labels)", "seqnetquake", key, runs, split)
                 )
         return pd.DataFrame(rows), pd.DataFrame(placebo_rows), results
 
@@ -742,6 +951,7 @@ def _headline(tables: Mapping[str, pd.DataFrame], best_strategy: str | None) -> 
     tr = test_row(d, strategy=best_strategy) if best_strategy else None
     direct = test_row(d, strategy="direct") or snq
     pl = test_row(p)
+    oracle = test_row(e, model="oracle") or test_row(d, model="oracle")
     rows: list[dict[str, Any]] = []
 
     def add(quantity: str, paper: float | None, ours: float | None, ci: str = "", note: str = "") -> None:
@@ -804,6 +1014,24 @@ def _headline(tables: Mapping[str, pd.DataFrame], best_strategy: str | None) -> 
             _ci(pl, "event_mcc"),
             "must sit near 0",
         )
+    if oracle:
+        for level in ("sample", "event"):
+            add(
+                f"oracle (physical limit of the testbed): test {level} MCC",
+                None,
+                oracle[f"{level}_mcc"],
+                _ci(oracle, f"{level}_mcc"),
+                "matched filter on (observed − true background); core.oracle",
+            )
+        learned = e[(e["split"] == "test") & (e["model"] != "oracle")] if e is not None else pd.DataFrame()
+        if len(learned) and oracle["event_mcc"] > 0:
+            best = learned.loc[learned["event_mcc"].idxmax()]
+            add(
+                f"best model ({best['model_name']}): share of the oracle's test event MCC",
+                None,
+                float(best["event_mcc"]) / float(oracle["event_mcc"]),
+                note="goal ≥ 0.70; mean over seeds / oracle",
+            )
     if (
         snq
         and snq.get("ceiling_event_mcc") is not None
@@ -827,6 +1055,7 @@ _RESULT_COLUMNS: list[tuple[str, Any]] = [
     ("event MCC", lambda r: _ci(r, "event_mcc")),
     ("event F1", lambda r: _ci(r, "event_f1")),
     ("event recall", lambda r: _fmt(r.get("event_recall"))),
+    ("Molchan gain", lambda r: _fmt(r.get("probability_gain"), 2)),
     ("ceiling event MCC", lambda r: _fmt(r.get("ceiling_event_mcc"))),
     ("samples / events (test)", lambda r: f"{int(r.get('n_samples', 0))} / {int(r.get('n_events', 0))}"),
 ]
@@ -846,7 +1075,8 @@ def _report_md(
         "# SeqNetQuake paper suite — our runs beside the paper",
         "",
         f"Run: {info['created']} · mode: {mode}"
-        f" · seed {info['seed']} · {info['n_boot']} bootstrap draws by event · {info['machine']}",
+        f" · training seeds {', '.join(map(str, info['seeds']))} · {info['n_boot']} bootstrap draws by event"
+        f" · {info['machine']}",
         "",
         f"> **{SYNTHETIC_STATEMENT}**",
         "",
@@ -854,7 +1084,8 @@ def _report_md(
         "",
         "The paper's numbers are per sample (its headline F1/MCC) and relative gains; ours are on the "
         "independent "
-        "test split, with 95 % bootstrap intervals resampling events.",
+        "test split: mean ± sd over the training seeds [95 % bootstrap interval of the mean, resampling "
+        "events]. A difference inside these intervals is no difference.",
         "",
     ]
     lines.append(
@@ -893,8 +1124,32 @@ def _report_md(
         "MCC on validation; each test split is scored once, at the end.",
         "- Placebo: the same pipeline with event labels shuffled among the events of each split; its MCC "
         "must sit near 0.",
+        f"- Every model is trained with {len(info['seeds'])} seeds; a figure is the mean over seeds ± their "
+        "sd, and its interval resamples events (the same draws for every seed).",
+        "- Two limits frame every table: the **label ceiling** (events without an injected precursor cannot "
+        "be found) and the **oracle** (physical limit: a matched filter on observed − true background Ne "
+        "with the precursor's shape family, its thresholds chosen on validation; `docs/oracle.md`).",
+        f"- Main dataset of (d) and (e): `{info.get('main_dataset', DEFAULT_KEY)}` (raw vs deviation "
+        "features chosen on validation, section (f)).",
         "",
     ]
+    f = result_tables.get("f_features")
+    lines += ["## (f) Features: raw log densities vs deviation from the quiet background", ""]
+    if f is None or f.empty:
+        lines += [f"_skipped: {skipped.get('f_features', 'no data')}_", ""]
+    else:
+        lines.append(
+            _markdown_table(
+                f,
+                [
+                    ("features", "variant"),
+                    ("split", "split"),
+                    ("chosen on validation", lambda r: "yes" if r["chosen_on_validation"] else ""),
+                    ("validation event MCC", lambda r: _fmt(r.get("validation_event_mcc"))),
+                    *_RESULT_COLUMNS,
+                ],
+            )
+        )
     for key, title in FAMILY_TITLES.items():
         lines += [f"## {title}", ""]
         df = result_tables.get(key)
@@ -980,7 +1235,7 @@ def run_paper_suite(
     out_dir: str | os.PathLike[str],
     *,
     quick: bool = True,
-    seed: int = 0,
+    seeds: Sequence[int] = DEFAULT_SEEDS,
     n_boot: int | None = None,
     n_trials: int = 20,
     ground_truth: str | os.PathLike[str] | pd.DataFrame | None = None,
@@ -991,39 +1246,45 @@ def run_paper_suite(
     placebo_modes: Sequence[str] | None = None,
     figures: bool = True,
     png: bool = True,
+    resume: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run experiments (a)–(e) on ``datasets`` and write CSV tables, figures and ``report.md`` to ``out_dir``.
 
-    ``quick``: fixed hyper-parameters (:data:`core.training.QUICK_PARAMS`), ``n_boot`` 200, one learning-curve
-    seed, one placebo (shuffle); otherwise an optuna search of ``n_trials`` per model and dataset on
-    validation, ``n_boot`` 1000, three learning-curve seeds, placebo shuffle and shift. ``ground_truth``:
-    the synthetic archive's ``ground_truth.csv`` (adds the ceiling). ``progress(message)`` is called before
-    each fit.
+    Every model is trained once per seed of ``seeds`` (each through the whole protocol); its figures are
+    the mean over seeds, the sd over seeds and the 95 % event-bootstrap interval of the mean.
+    ``quick``: fixed hyper-parameters (:data:`core.training.QUICK_PARAMS`), ``n_boot`` 200, one placebo
+    (shuffle); otherwise an optuna search of ``n_trials`` per model and dataset on validation (studies
+    persisted under ``out_dir/runs/studies``), ``n_boot`` 1000, placebo shuffle and shift.
+    ``ground_truth``: the synthetic archive's ``ground_truth.csv`` (adds the label ceiling and the oracle
+    rows, :mod:`core.oracle`). ``resume``: every finished fit is kept under ``out_dir/runs`` and reused by
+    a rerun (an interrupted suite continues where it stopped). ``progress(message)`` is called before each
+    fit.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = load_suite_datasets(datasets)
     n_boot = int(n_boot if n_boot is not None else (200 if quick else 1000))
-    curve_seeds = int(curve_seeds if curve_seeds is not None else (1 if quick else 3))
+    curve_seeds = int(curve_seeds if curve_seeds is not None else len(seeds))
     placebo_modes = tuple(
         placebo_modes if placebo_modes is not None else (("shuffle",) if quick else ("shuffle", "shift"))
     )
     suite = _Suite(
         data,
         quick=quick,
-        seed=seed,
+        seeds=seeds,
         n_boot=n_boot,
         n_trials=n_trials,
         ground_truth=ground_truth,
         progress=progress,
+        store=out / "runs" if resume else None,
     )
     tables: dict[str, pd.DataFrame] = {}
     skipped: dict[str, str] = {}
     timings: dict[str, float] = {}
     best_strategy = None
-    e_results: dict[str, PipelineResult] = {}
+    e_results: dict[str, SeedRuns] = {}
 
     for family in FAMILIES:
         t0 = time.perf_counter()
@@ -1033,22 +1294,33 @@ def run_paper_suite(
             skipped[family] = why
         else:
             tables[family] = table
+    main_key, main_source = DEFAULT_KEY, SOURCE_KEY
     t0 = time.perf_counter()
-    if DEFAULT_KEY in data and SOURCE_KEY in data:
-        d_table, curve, best_strategy, extra = suite.transfer(strategies, fractions, curve_seeds)
+    if DEFAULT_KEY in data and BACKGROUND_KEY in data:
+        tables["f_features"], main_key = suite.feature_choice()
+        if main_key == BACKGROUND_KEY:
+            main_source = SOURCE_BACKGROUND_KEY
+    else:
+        skipped["f_features"] = f"needs the datasets {DEFAULT_KEY!r} and {BACKGROUND_KEY!r}"
+    timings["f_features"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if main_key in data and main_source in data:
+        d_table, curve, best_strategy, extra = suite.transfer(
+            main_key, main_source, strategies, fractions, curve_seeds
+        )
         tables["d_transfer"], tables["d_learning_curve"] = d_table, curve
         timings.update(extra)
     else:
-        skipped["d_transfer"] = f"needs the datasets {DEFAULT_KEY!r} and {SOURCE_KEY!r}"
+        skipped["d_transfer"] = f"needs the datasets {main_key!r} and {main_source!r}"
     timings["d_transfer"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if DEFAULT_KEY in data:
-        e_table, placebo, e_results = suite.benchmarks(models, placebo_modes)
+    if main_key in data:
+        e_table, placebo, e_results = suite.benchmarks(main_key, models, placebo_modes)
         tables["e_benchmarks"] = e_table
         if not placebo.empty:
             tables["placebo"] = placebo
     else:
-        skipped["e_benchmarks"] = f"needs the dataset {DEFAULT_KEY!r}"
+        skipped["e_benchmarks"] = f"needs the dataset {main_key!r}"
     timings["e_benchmarks"] = time.perf_counter() - t0
 
     headline = _headline(tables, best_strategy)
@@ -1060,13 +1332,21 @@ def run_paper_suite(
     figure_format = "none"
     if figures:
         figs: dict[str, Any] = {}
-        tests = {DISPLAY_NAMES.get(n, n): r.tests["test"] for n, r in e_results.items() if "test" in r.tests}
+        tests = {
+            DISPLAY_NAMES.get(n, n): r.results[0].tests["test"]
+            for n, r in e_results.items()
+            if "test" in r.tests
+        }
+        oracle = suite.oracle(main_key)
+        if oracle is not None and "test" in oracle.tests:
+            tests[ORACLE_NAME] = oracle.tests["test"]
         if tests:
             figs["e_roc_pr"] = plot_roc_pr(tests)
             figs["e_confusion"] = plot_confusion_matrices(tests)
+            figs["e_molchan"] = _molchan_figure(tests)
             figs["e_models_mcc"] = plot_metric_bars(
                 pd.concat([tables["e_benchmarks"], tables.get("placebo", pd.DataFrame())], ignore_index=True),
-                "(e) Test MCC: SeqNetQuake, benchmarks, placebo",
+                "(e) Test MCC: SeqNetQuake, benchmarks, placebo, oracle",
             )
         for family, title in FAMILY_TITLES.items():
             if family in tables:
@@ -1084,7 +1364,8 @@ def run_paper_suite(
     info = {
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "quick": quick,
-        "seed": seed,
+        "seeds": list(suite.seeds),
+        "main_dataset": main_key,
         "n_boot": n_boot,
         "n_trials": 0 if quick else n_trials,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared)",
@@ -1119,4 +1400,20 @@ def run_paper_suite(
     write_text_atomic(out / "suite.json", json.dumps(meta, indent=2, default=str) + "\n")
     return SuiteResult(
         out, tables, headline, figure_paths, figure_format, report, skipped, timings["total"], timings
+    )
+
+
+def _molchan_figure(tests: Mapping[str, Evaluation]) -> Any:
+    """Event-level Molchan error diagram of the test split (first training seed of each model) with the
+    operating point each model's validation-chosen event threshold gives."""
+    from core.molchan import molchan_curve, molchan_point, plot_molchan
+
+    curves = {n: molchan_curve(ev.events["label"], ev.events["score"]) for n, ev in tests.items()}
+    points = {
+        n: molchan_point(ev.events["label"], ev.events["score"], ev.rule.event_threshold)
+        for n, ev in tests.items()
+    }
+    n_events = int(next(iter(tests.values())).events["label"].sum())
+    return plot_molchan(
+        curves, points, n_events=n_events, title="(e) Molchan error diagram, test events (first seed)"
     )

@@ -95,12 +95,21 @@ class NaturalVariability:
     dlog_ti: np.ndarray
 
 
+#: Natural variability of ln Ne (see the module docstring): day-to-day offset σ, large-scale σ and
+#: correlation time (s), medium-scale σ and correlation time (s). The oracle (:mod:`core.oracle`) reads them.
+NE_OFFSET_SIGMA = 0.10
+NE_LARGE_SIGMA, NE_LARGE_TAU_S = 0.07, 150.0
+NE_MEDIUM_SIGMA, NE_MEDIUM_TAU_S = 0.03, 20.0
+#: White noise σ (relative) of the Langmuir probes' Ne (CSES LAP, DEMETER ISL).
+NE_WHITE_SIGMA = 0.02
+
+
 def natural_variability(rng: np.random.Generator, n: int) -> NaturalVariability:
     """Day-to-day offset + large- and medium-scale red noise on a 1 s grid of ``n`` samples."""
-    offset = 0.10 * rng.standard_normal()
+    offset = NE_OFFSET_SIGMA * rng.standard_normal()
     te_offset = 0.04 * rng.standard_normal()
-    large = 0.07 * red_noise(rng, n, 150.0)
-    medium = 0.03 * red_noise(rng, n, 20.0)
+    large = NE_LARGE_SIGMA * red_noise(rng, n, NE_LARGE_TAU_S)
+    medium = NE_MEDIUM_SIGMA * red_noise(rng, n, NE_MEDIUM_TAU_S)
     te_red = 0.04 * red_noise(rng, n, 100.0)
     ti_red = 0.03 * red_noise(rng, n, 100.0)
     dne = offset + large + medium

@@ -238,7 +238,7 @@ def _observe_arrays(truth: HalfOrbitTruth, product: str, idx: np.ndarray, rng: n
     ne, te = truth.ne[idx], truth.te[idx]
     vi = truth.vi[idx]
     if product == "LAP_1":
-        return {"Ne": w(rng, ne, 0.02), "Te": w(rng, te, 0.03, 20.0)}
+        return {"Ne": w(rng, ne, dist.NE_WHITE_SIGMA), "Te": w(rng, te, 0.03, 20.0)}
     if product in ("PAP_0", "1140"):
         out = {
             "Ni_H": w(rng, truth.ni_h[idx], 0.10),
@@ -265,7 +265,7 @@ def _observe_arrays(truth: HalfOrbitTruth, product: str, idx: np.ndarray, rng: n
     if product == "1144":
         kte = truth.te[idx] * 8.617e-5  # kTe/e, V
         return {
-            "Ne": w(rng, ne, 0.02),
+            "Ne": w(rng, ne, dist.NE_WHITE_SIGMA),
             "Te": w(rng, te, 0.03, 20.0),
             "Ni": w(rng, ne * 1.03, 0.03),
             "V_plasma": 0.3 + 0.5 * kte + 0.02 * rng.standard_normal(idx.size),

@@ -63,10 +63,19 @@ def test_suite_writes_every_table(suite) -> None:
     curve = pd.read_csv(out / "d_learning_curve.csv")
     assert set(curve["fraction"]) == {0.5, 1.0} and curve["method"].nunique() == 2
     # the default dataset is trained once and reused by (a), (b), (c), (d), (e)
-    assert sum(m == "train seqnetquake on cses-default" for m in messages) == 1
+    assert sum(m == "train seqnetquake on cses-default (seed 0)" for m in messages) == 1
+    # every model figure is over three training seeds: mean, sd over seeds, interval of the mean
+    assert (e["n_seeds"] == 3).all() and {"sample_mcc_sd", "event_mcc_sd", "probability_gain"} <= set(
+        e.columns
+    )
+    assert all(len(str(v).split()) == 3 for v in e["sample_mcc_by_seed"])
+    assert (e["sample_mcc_lo"] <= e["sample_mcc"] + 1e-9).all() and (
+        e["sample_mcc"] <= e["sample_mcc_hi"] + 1e-9
+    ).all()
     assert "a_spatial_windows" in result.tables and len(result.tables["a_spatial_windows"]) == 1
     assert set(result.tables["b_sequence_lengths"]["variant"]) == {"L = 10", "L = 20"}
-    assert result.skipped == {}
+    # raw vs deviation needs cses-background; the oracle needs a generated archive: neither here
+    assert set(result.skipped) == {"f_features"} and "oracle" not in set(e["model"])
 
 
 def test_report_and_headline(suite) -> None:
@@ -85,7 +94,13 @@ def test_report_and_headline(suite) -> None:
 
 def test_missing_datasets_are_skipped(tmp_path) -> None:
     result = run_paper_suite({"cses-day": make_samples(16, 20, seed=1)}, tmp_path, n_boot=5, figures=False)
-    assert set(result.skipped) == {"a_spatial_windows", "b_sequence_lengths", "d_transfer", "e_benchmarks"}
+    assert set(result.skipped) == {
+        "a_spatial_windows",
+        "b_sequence_lengths",
+        "d_transfer",
+        "e_benchmarks",
+        "f_features",
+    }
     assert "skipped" in result.report.read_text()
 
 
