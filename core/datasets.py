@@ -32,7 +32,7 @@ Negatives (non-seismic, ``label`` 0)
     A candidate is rejected and redrawn (at most ``negative_max_tries`` times, then counted in
     ``n_negatives_not_placed``) when **any** catalog event (all types and depths) of M ≥ ``min_mag`` −
     ``exclusion_mag_margin`` (0.5) lies within ``exclusion_radius_factor`` (3) × R and ±
-    ``exclusion_days`` (30) days of it, WGS84 geodesic distance. R is by default (``exclusion_radius_of
+    ``exclusion_days`` (10) days of it, WGS84 geodesic distance. R is by default (``exclusion_radius_of
     = "pseudo_event"``, DESIGN §4 read literally) the pseudo-event's own window radius; ``"larger"``
     takes the larger of the pseudo-event's and the catalog event's radii, so a pseudo-event never sits in
     the preparation zone of a nearby larger shock either — but then about half of the events (the active
@@ -41,7 +41,7 @@ Negatives (non-seismic, ``label`` 0)
     over a split period of years leave the share of positives swinging with the season, and with the
     seasonal cycle of the ionosphere the label becomes partly predictable from the season alone — a
     shortcut that scores on validation and fails on test. With the window each negative sits in its
-    positive's season (30…90 days away with the protocol's ± 30-day exclusion, which also blocks the
+    positive's season (10…90 days away with the protocol's ± 10-day exclusion, which also blocks the
     positive's own place around its time). It balances the classes season by season, not month by month:
     a one-month aftershock sequence blocks its own month at its own place, and a split shorter than the
     window is not changed at all. ``None`` (TOML ``false``) draws over the whole split period, as before.
@@ -173,7 +173,7 @@ class DatasetSettings:
     negative_ratio: float = 1.0
     exclusion_radius_factor: float = 3.0
     exclusion_radius_of: str = "pseudo_event"
-    exclusion_days: float = 30.0
+    exclusion_days: float = 10.0
     exclusion_mag_margin: float = 0.5
     random_place_max_lat: float = 60.0
     random_place_season_days: float = 15.0

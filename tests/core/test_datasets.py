@@ -263,7 +263,7 @@ def test_negatives_never_fall_in_an_exclusion_window(mode, radius_of, window) ->
     t_cat = big["time"].dt.tz_convert(None).astype("datetime64[ns]").astype(np.int64).to_numpy()
     r_cat = 10 ** (0.43 * big["mag"].to_numpy())
     for t in neg:
-        near_t = np.abs(t_cat - t.time_ns) <= 30 * 86_400 * 10**9
+        near_t = np.abs(t_cat - t.time_ns) <= s.exclusion_days * 86_400 * 10**9
         d = geodesic_distance_km(big["lat"].to_numpy()[near_t], big["lon"].to_numpy()[near_t], t.lat, t.lon)
         r_own = 10 ** (0.43 * t.mag)
         limit = 3 * (np.maximum(r_cat[near_t], r_own) if radius_of == "larger" else r_own)
@@ -301,7 +301,10 @@ def _clustered_catalog() -> pd.DataFrame:
 def test_same_place_negatives_follow_the_season_of_their_positives() -> None:
     cat = _clustered_catalog()
     s = settings(
-        radius_rule="dobrovolsky", splits=(("train", "2019-01-01", "2019-12-31"),), negative_ratio=2.0
+        radius_rule="dobrovolsky",
+        splits=(("train", "2019-01-01", "2019-12-31"),),
+        negative_ratio=2.0,
+        exclusion_days=30.0,  # longer than the default 10: a one-month cluster blocks its whole month
     )
     assert s.negative_time_window_days == 90.0  # the default
     events, _ = select_events(cat, s)
@@ -500,7 +503,10 @@ def test_same_place_negatives_use_the_free_time_exactly() -> None:
     t0 = pd.Timestamp("2019-01-01", tz="UTC")
     cat = make_catalog([(f"b{i}", t0 + pd.Timedelta(days=70 * i), 0.0, 0.0, 5.0) for i in range(6)])
     s = settings(
-        radius_rule="dobrovolsky", splits=(("train", "2019-01-01", "2019-12-31"),), negative_ratio=3.0
+        radius_rule="dobrovolsky",
+        splits=(("train", "2019-01-01", "2019-12-31"),),
+        negative_ratio=3.0,
+        exclusion_days=30.0,
     )
     events, _ = select_events(cat, s)
     positives = [Target.from_row(r, split=r["split"]) for _, r in events.iterrows()]
