@@ -78,6 +78,8 @@ from typing import Any
 import h5py
 import numpy as np
 import xarray as xr
+from h5py import h5a, h5s, h5t
+from h5py._hl.base import array_for_new_object
 
 from core.atomic import atomic_path
 from core.passes import (
@@ -679,14 +681,47 @@ def _put(
     generation: bytes,
 ) -> None:
     dset = f.create_dataset(key, data=data, track_times=False)
-    dset.attrs["FillValue"] = np.array([fill], dtype=np.float64)
-    dset.attrs["GenerationDate"] = np.bytes_(generation)
-    dset.attrs["LongName"] = np.bytes_(long_name.encode("ascii"))
-    dset.attrs["Units"] = np.bytes_(units.encode("ascii"))
+    oid = dset.id
+    _new_attr(oid, b"FillValue", np.array([fill], dtype=np.float64))
+    _new_attr(oid, b"GenerationDate", np.bytes_(generation))
+    _new_attr(oid, b"LongName", np.bytes_(long_name.encode("ascii")))
+    _new_attr(oid, b"Units", np.bytes_(units.encode("ascii")))
     if isinstance(valid, bytes):
-        dset.attrs["ValidRange"] = np.bytes_(valid)
+        _new_attr(oid, b"ValidRange", np.bytes_(valid))
     else:
-        dset.attrs["ValidRange"] = np.array(valid, dtype=np.float64)
+        _new_attr(oid, b"ValidRange", np.array(valid, dtype=np.float64))
+
+
+_ATTR_TYPES: dict[str, tuple[Any, Any]] = {}
+
+
+def _new_attr(oid: Any, name: bytes, value: Any) -> None:
+    """What ``obj.attrs[name] = value`` does for a new attribute of a plain (fixed-length bytes or
+    numeric) value — the same HDF5 type, dataspace and data, so the same file bytes — without
+    h5py's high-level overhead (HDF5 types cached per dtype)."""
+    data = array_for_new_object(value)
+    if data.dtype.metadata:  # tagged h5py dtypes (vlen strings …): the high-level path
+        h5py.AttributeManager(h5py.Dataset(oid))[name.decode("ascii")] = value
+        return
+    types = _ATTR_TYPES.get(data.dtype.str)
+    if types is None:
+        types = _ATTR_TYPES[data.dtype.str] = (
+            h5t.py_create(data.dtype, logical=True),
+            h5t.py_create(data.dtype),
+        )
+    attr = h5a.create(oid, name, types[0], h5s.create_simple(data.shape))
+    try:
+        attr.write(data, mtype=types[1])
+    finally:
+        attr.close()
+
+
+def _time_first(ds: xr.Dataset, name: str) -> np.ndarray:
+    """Values of variable ``name`` with ``time`` as first axis (``ds[name].transpose("time", ...)``)."""
+    var = ds.variables[name]
+    if var.dims[:1] == ("time",):
+        return var.values
+    return var.transpose("time", ...).values
 
 
 def _column(values: np.ndarray | None, n: int, dtype: str, fill: float, ncols: int = 1) -> np.ndarray:
@@ -783,7 +818,7 @@ def _write_open(
         **common,
     )
     for fld in _POSITION:
-        src = ds[fld.var].values if fld.var in ds.variables else None
+        src = ds.variables[fld.var].values if fld.var in ds.variables else None
         _put(
             f,
             fld.dataset,
@@ -801,7 +836,7 @@ def _write_open(
                     f"writing {product} needs the full spectrum {fld.var!r} (time, freq) and coordinate "
                     "'freq_hz'"
                 )
-            spec = ds[fld.var].transpose("time", ...).values
+            spec = _time_first(ds, fld.var)
             _put(
                 f,
                 fld.dataset,
@@ -829,7 +864,7 @@ def _write_open(
                 continue
             src = None
         else:
-            src = ds[fld.var].transpose("time", ...).values
+            src = _time_first(ds, fld.var)
         _put(
             f,
             fld.dataset,

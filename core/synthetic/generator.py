@@ -13,6 +13,12 @@ How one half-orbit is made
        see :mod:`core.synthetic.disturbances` for amplitudes — then :func:`core.io.write_pass` writes it
        to ``out_dir/<satellite>/<YYYY>/<MM>/<DD>/`` (the UTC date the pass starts).
 
+Speed
+    With ``region``, each half-orbit is first screened on its track every 30 s (the region widened by
+    the largest step between those samples): only the ones that may enter it get their 1 s track and
+    the exact test — the same half-orbits are written as with the exact test alone. Precursors and the
+    ground-truth counts screen the same way (30 s track, R + 250 km) before the exact 1 s test.
+
 Determinism
     The geophysics of a half-orbit draws from a generator seeded with ``(seed, satellite, orbit, half)``,
     each product's instrument behaviour from ``(seed, satellite, orbit, half, product)``, precursors from
@@ -43,7 +49,7 @@ import pandas as pd
 from core.geo import haversine_km
 from core.synthetic import disturbances as dist
 from core.synthetic import ionosphere as iono
-from core.synthetic.orbit import HALF_CODES, HalfOrbit, half_orbits, master_times, mission, position
+from core.synthetic.orbit import HALF_CODES, HalfOrbit, Track, half_orbits, master_times, mission, position
 from core.synthetic.precursors import (
     Precursor,
     PrecursorModel,
@@ -141,9 +147,11 @@ def simulate_truth(
     precursor_model: PrecursorModel | None = None,
     cache_dir: str | Path | None = None,
     grid: iono.NeGrid | None = None,
+    track: Track | None = None,
 ) -> HalfOrbitTruth:
-    """The true ionosphere along half-orbit ``ho`` (see the module docstring, step 2)."""
-    tr = position(ho.satellite, master_times(ho))
+    """The true ionosphere along half-orbit ``ho`` (see the module docstring, step 2). ``track``: its
+    master-grid track ``position(ho.satellite, master_times(ho))`` when the caller already has it."""
+    tr = track if track is not None else position(ho.satellite, master_times(ho))
     n = tr.time.size
     mlat, mlon, mlt = iono.magnetic_coordinates(tr.time, tr.lat, tr.lon, tr.alt)
     dip = iono.dip_latitude(tr.time, tr.lat, tr.lon, tr.alt)
@@ -417,6 +425,34 @@ def _in_region(lat: np.ndarray, lon: np.ndarray, region: tuple[float, float, flo
     return bool((in_lat & in_lon).any())
 
 
+_SCREEN_STEP_S = 30
+
+
+def _may_enter_region(ho: HalfOrbit, region: tuple[float, float, float, float]) -> bool:
+    """Cheap screen before the exact test on the 1 s track: False only when no 1 s sample can be in
+    ``region``. The track is taken every 30 s (and at ``t_end``), so every 1 s sample lies within 15 s of
+    one of those; the region is widened by the largest lat/lon step between them (30 s of track, twice
+    what 15 s can move) plus 0.5°."""
+    n = ho.duration_s + 1
+    idx = np.arange(0, n, _SCREEN_STEP_S, dtype=np.int64)
+    if idx[-1] != n - 1:
+        idx = np.append(idx, n - 1)
+    times = ho.t_start + (idx * 1_000_000_000).astype("timedelta64[ns]")
+    tr = position(ho.satellite, times)
+    if idx.size > 1:
+        pad_lat = float(np.abs(np.diff(tr.lat)).max()) + 0.5
+        pad_lon = float(np.abs(np.mod(np.diff(tr.lon) + 180.0, 360.0) - 180.0).max()) + 0.5
+    else:
+        pad_lat = pad_lon = 0.5
+    lon_min, lat_min, lon_max, lat_max = (float(v) for v in region)
+    in_lat = (tr.lat >= lat_min - pad_lat) & (tr.lat <= lat_max + pad_lat)
+    width = lon_max - lon_min if lon_min <= lon_max else lon_max - lon_min + 360.0
+    if width + 2.0 * pad_lon >= 360.0:
+        return bool(in_lat.any())
+    in_lon = np.mod(tr.lon - (lon_min - pad_lon), 360.0) <= width + 2.0 * pad_lon
+    return bool((in_lat & in_lon).any())
+
+
 def _near_target(ho: HalfOrbit, lat: np.ndarray, lon: np.ndarray, targets: Sequence[_Target]) -> bool:
     for t in targets:
         lo = t.time - np.timedelta64(int(EVENT_DAYS_BEFORE * _NS_PER_DAY), "ns")
@@ -435,13 +471,17 @@ def _run_day(task: _DayTask) -> tuple[list[tuple[str, int]], int, int, list[str]
     files: list[tuple[str, int]] = []
     notes: list[str] = []
     selected: list[HalfOrbit] = []
+    tracks: dict[tuple, Track] = {}
     for ho in half_orbits(task.satellite, task.t0, task.t1):
         if task.region is not None or task.targets is not None:
+            if task.region is not None and not _may_enter_region(ho, task.region):
+                continue
             tr = position(task.satellite, master_times(ho))
             if task.region is not None and not _in_region(tr.lat, tr.lon, task.region):
                 continue
             if task.targets is not None and not _near_target(ho, tr.lat, tr.lon, task.targets):
                 continue
+            tracks[ho.key] = tr
         selected.append(ho)
     if not selected:
         return files, 0, 0, notes
@@ -462,6 +502,7 @@ def _run_day(task: _DayTask) -> tuple[list[tuple[str, int]], int, int, list[str]
             precursors=task.precursors,
             precursor_model=task.precursor_model,
             grid=grids[key],
+            track=tracks.get(ho.key),
         )
         day_dir = Path(task.out_dir) / ho.satellite / str(day).replace("-", os.sep)
         day_dir.mkdir(parents=True, exist_ok=True)

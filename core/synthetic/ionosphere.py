@@ -5,8 +5,12 @@ Electron density — PyIRI
     coefficients ship with the package) for the **observed** F10.7 of the UTC day (``core.spaceweather.
     f107``; outside its observed record, :data:`F107_FALLBACK` sfu with a warning). The model is run
     once per (day, altitudes, F10.7) on a grid — latitude −75…75° every 5°, longitude every 5°, UT 0…23 h
-    every hour, three altitudes (the mission altitude ±20 km) — which costs about 1.5 s, and is cached
-    in memory and as an ``.npz`` file (float64, so a cached run writes exactly what a cold run writes).
+    every hour, three altitudes (the mission altitude ±20 km), and cached in memory and as an ``.npz``
+    file (float64, so a cached run writes exactly what a cold run writes). Speed: PyIRI's monthly mean
+    parameters (which depend on neither the day nor F10.7) are memoised per process, and its CCIR
+    coefficient products — ``object``-dtype matrix products in PyIRI 0.1.7, ≈ 1 s each — are summed in
+    float64 in the same order, so the grid is bit-for-bit PyIRI's; a day costs ≈ 0.06 s once its two
+    months are in memory (≈ 0.5 s for the first day of a month, plus one-time loads).
     Along a track, ``log10 Ne`` is interpolated bilinearly in latitude/longitude, linearly in UT
     (periodic over the day: a pass that runs past 24:00 UT keeps its start day's model) and linearly in
     altitude (i.e. an exponential topside profile). Units: cm^-3.
@@ -148,13 +152,83 @@ def daily_f107(day: np.datetime64) -> tuple[float, bool]:
     return F107_FALLBACK, False
 
 
+def _seq_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` summed exactly as NumPy's object-dtype matmul does: the products of each row and column
+    added one after another in index order, in float64, starting from the first product (no BLAS
+    blocking, no FMA), so the result is bit-for-bit that of the object path, about 50× faster."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    acc = a[:, 0:1] * b[0:1, :]
+    for k in range(1, a.shape[1]):
+        acc = acc + a[:, k : k + 1] * b[k : k + 1, :]
+    return acc
+
+
+def _gamma_exact(D_f0f2, D_M3000, D_Es_median, G_fof2, G_M3000, G_Es_median, F_fof2, F_M3000, F_Es):  # noqa: N803
+    """Drop-in for ``PyIRI.main_library.gamma`` (0.1.7): the same numbers, bit for bit. PyIRI reads the
+    CCIR foF2/M3000 coefficients as ``object`` arrays of Python floats, so its ``np.matmul`` runs in the
+    interpreter (≈ 1 s a call); :func:`_seq_matmul` reproduces that summation order in float64."""
+    out = []
+    for d, g, f in ((D_f0f2, G_fof2, F_fof2), (D_M3000, G_M3000, F_M3000), (D_Es_median, G_Es_median, F_Es)):
+        res = np.zeros((d.shape[0], g.shape[1], 2))
+        for isol in range(2):
+            fi = f[:, :, isol]
+            if fi.dtype == object:
+                res[:, :, isol] = _seq_matmul(_seq_matmul(d, fi), g)
+            else:
+                res[:, :, isol] = np.matmul(np.matmul(d, fi), g)
+        out.append(res)
+    return tuple(out)
+
+
+_PYIRI_LOCK = threading.RLock()
+_MONTHLY: dict[tuple, tuple] = {}
+_MONTHLY_MAX = 4
+
+
+def _copy_monthly(res: tuple) -> tuple:
+    # PyIRI updates the "month before" dictionaries in place (fractional_correction_of_dictionary)
+    return tuple({k: np.array(v, copy=True) for k, v in d.items()} for d in res)
+
+
+@contextlib.contextmanager
+def _fast_pyiri(ml: Any) -> Any:
+    """While active, ``ml.IRI_monthly_mean_par`` is memoised per (year, month, grid) in this process —
+    it does not depend on the day or F10.7, and consecutive days share their two months — and
+    ``ml.gamma`` is :func:`_gamma_exact`. Both give exactly PyIRI's numbers; only its speed changes."""
+    orig_monthly, orig_gamma = ml.IRI_monthly_mean_par, ml.gamma
+
+    def monthly(year, mth, aUT, alon, alat, coeff_dir, ccir_or_ursi=0):  # noqa: N803
+        key = (
+            int(year),
+            int(mth),
+            int(ccir_or_ursi),
+            str(coeff_dir),
+            *(np.asarray(x, dtype=float).tobytes() for x in (aUT, alon, alat)),
+        )
+        hit = _MONTHLY.get(key)
+        if hit is None:
+            hit = orig_monthly(year, mth, aUT, alon, alat, coeff_dir, ccir_or_ursi)
+            if len(_MONTHLY) >= _MONTHLY_MAX:
+                _MONTHLY.pop(next(iter(_MONTHLY)))
+            _MONTHLY[key] = hit
+        return _copy_monthly(hit)
+
+    with _PYIRI_LOCK:
+        ml.IRI_monthly_mean_par, ml.gamma = monthly, _gamma_exact
+        try:
+            yield
+        finally:
+            ml.IRI_monthly_mean_par, ml.gamma = orig_monthly, orig_gamma
+
+
 def _run_pyiri(day: np.datetime64, alts: tuple[float, ...], f107: float) -> np.ndarray:
     import PyIRI
     import PyIRI.main_library as ml
 
     d = day.astype("datetime64[D]").astype(dt.date)
     lo, la = np.meshgrid(GRID_LON, GRID_LAT)
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), _fast_pyiri(ml):
         warnings.simplefilter("ignore")
         out = ml.IRI_density_1day(
             d.year,

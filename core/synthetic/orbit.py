@@ -145,6 +145,8 @@ def mission(satellite: str) -> Mission:
 def _ns(times: Any) -> np.ndarray:
     """Times → int64 ns since 1970 (naive UTC)."""
     arr = np.asarray(times)
+    if arr.dtype.kind in "iu":  # already ns since 1970 (what pandas would read them as, without its cost)
+        return arr.astype(np.int64)
     if arr.dtype.kind != "M":
         idx = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(arr), utc=True)).tz_convert(None)
         arr = idx.to_numpy().reshape(np.shape(arr))
@@ -253,6 +255,17 @@ def _on_fraction(m: Mission) -> float:
 
 
 def _make_half(m: Mission, orbit: int, half: str) -> HalfOrbit:
+    if MISSIONS.get(m.name) is m:  # memoised (HalfOrbit is immutable): screens revisit the same halves
+        return _make_half_of(m.name, int(orbit), half)
+    return _compute_half(m, orbit, half)
+
+
+@lru_cache(maxsize=65536)
+def _make_half_of(name: str, orbit: int, half: str) -> HalfOrbit:
+    return _compute_half(MISSIONS[name], orbit, half)
+
+
+def _compute_half(m: Mission, orbit: int, half: str) -> HalfOrbit:
     node = (orbit - 1) + (0.0 if half == "night" else 0.5)  # revolutions at the node crossing
     f = _on_fraction(m)
     a = _time_of_rev(m, node - f)

@@ -53,6 +53,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +263,16 @@ def precursor_perturbation(
     model = model or PrecursorModel()
     dlog = np.zeros(len(times))
     hit_ids: list[str] = []
+    coarse: np.ndarray | None = None
+    if len(times) == 0:
+        return dlog, hit_ids
     for p in precursors:
+        if not p.injected or not (p.window_start <= ho.t_start < p.time):
+            continue
+        if coarse is None:  # every 30th sample and the last: each sample is within 15 s (≤ 115 km) of one
+            coarse = np.unique(np.append(np.arange(0, len(times), 30), len(times) - 1))
+        if haversine_km(p.lat, p.lon, lat[coarse], lon[coarse]).min() > p.radius_km + 250.0:
+            continue  # no sample comes within R: pass_hits would say no
         if not pass_hits(p, ho, times, lat, lon):
             continue
         rng = np.random.default_rng(
@@ -285,6 +295,24 @@ def candidates_for(precursors: Sequence[Precursor], ho: HalfOrbit) -> list[Precu
     return [p for p in precursors if p.injected and p.window_start <= ho.t_start < p.time]
 
 
+@lru_cache(maxsize=4096)
+def _coarse_track(ho: HalfOrbit) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) of ``ho`` every 30 s from ``t_start`` (read-only; memoised: events share passes)."""
+    tr = position(ho.satellite, ho.t_start + np.arange(0, ho.duration_s + 1, 30).astype("timedelta64[s]"))
+    for a in (tr.lat, tr.lon):
+        a.flags.writeable = False
+    return tr.lat, tr.lon
+
+
+@lru_cache(maxsize=256)
+def _master_track(ho: HalfOrbit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(time, lat, lon) of ``ho`` on its 1 s master grid (read-only; memoised)."""
+    tr = position(ho.satellite, master_times(ho))
+    for a in (tr.time, tr.lat, tr.lon):
+        a.flags.writeable = False
+    return tr.time, tr.lat, tr.lon
+
+
 def count_affected_passes(p: Precursor, satellite: str) -> int:
     """Number of ``satellite`` half-orbits (day and night) that receive precursor ``p``.
 
@@ -296,17 +324,17 @@ def count_affected_passes(p: Precursor, satellite: str) -> int:
     halves = list(half_orbits(satellite, p.window_start, p.time))
     if not halves:
         return 0
-    pieces = [h.t_start + np.arange(0, h.duration_s + 1, 30).astype("timedelta64[s]") for h in halves]
-    coarse = position(satellite, np.concatenate(pieces))
-    d = haversine_km(p.lat, p.lon, coarse.lat, coarse.lon)
-    bounds = np.cumsum([0] + [len(x) for x in pieces[:-1]])
+    coarse = [_coarse_track(h) for h in halves]
+    d = haversine_km(
+        p.lat, p.lon, np.concatenate([c[0] for c in coarse]), np.concatenate([c[1] for c in coarse])
+    )
+    bounds = np.cumsum([0] + [len(c[0]) for c in coarse[:-1]])
     closest = np.minimum.reduceat(d, bounds)
     n = 0
     for h, dmin in zip(halves, closest, strict=True):
         if dmin > p.radius_km + 250.0:  # 30 s of track is ≤ 230 km: this pass cannot come within R
             continue
-        tr = position(satellite, master_times(h))
-        if pass_hits(p, h, tr.time, tr.lat, tr.lon):
+        if pass_hits(p, h, *_master_track(h)):
             n += 1
     return n
 

@@ -92,3 +92,47 @@ def test_dipole_pole_and_dip_equator() -> None:
     assert (np.abs(dip) < 20).all()  # the dip equator meanders within about ±12° of the equator
     shell, inv = iono.l_shell(np.array([0.0, 60.0]), np.array([660.0, 660.0]))
     assert shell[0] == pytest.approx(1.1036, abs=1e-3) and inv[1] > 60.0
+
+
+def test_fast_pyiri_gives_pyiri_s_numbers_bit_for_bit() -> None:
+    """_run_pyiri memoises the monthly means and replaces PyIRI's object-dtype matmul (ionosphere
+    ``_fast_pyiri``): the grid must be exactly what plain PyIRI gives, also on a memo hit (PyIRI updates
+    the month-before dictionaries in place, so the memo must hand out copies)."""
+    import contextlib
+    import datetime as dt
+    import io
+    import warnings
+
+    import PyIRI
+    import PyIRI.main_library as ml
+
+    alts = (487.0, 507.0, 527.0)
+    iono._run_pyiri(np.datetime64("2020-04-20"), alts, 70.0)  # fills the memo (April and May)
+    fast = iono._run_pyiri(np.datetime64("2020-04-21"), alts, 71.5)  # memo hit for both months
+    assert ml.gamma is not iono._gamma_exact  # the patch is undone
+    lo, la = np.meshgrid(iono.GRID_LON, iono.GRID_LAT)
+    d = dt.date(2020, 4, 21)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = ml.IRI_density_1day(
+            d.year,
+            d.month,
+            d.day,
+            iono.GRID_UT,
+            lo.ravel(),
+            la.ravel(),
+            np.array(alts),
+            71.5,
+            PyIRI.coeff_dir,
+            0,
+        )
+    edp = np.asarray(out[-1], dtype=np.float64).reshape(fast.shape)
+    plain = np.log10(np.maximum(edp * 1e-6, 1.0))
+    assert fast.tobytes() == plain.tobytes()
+
+
+def test_seq_matmul_sums_like_object_matmul() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((5, 40)) * 1e3, rng.standard_normal((40, 7))
+    expected = np.matmul(a.astype(object), b.astype(object)).astype(float)
+    assert iono._seq_matmul(a, b).tobytes() == expected.tobytes()

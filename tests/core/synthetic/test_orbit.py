@@ -103,3 +103,17 @@ def test_track_cadence_and_master_grid() -> None:
 def test_unknown_satellite() -> None:
     with pytest.raises(ValueError, match="unknown satellite"):
         mission("SWARM-A")
+
+
+def test_integer_nanoseconds_and_memoised_halves_change_nothing() -> None:
+    from core.synthetic import orbit
+
+    ns = np.array([1_600_000_000_123_456_789, 1_262_304_000_000_000_000], dtype=np.int64)
+    assert np.array_equal(orbit._ns(ns), orbit._ns(ns.astype("datetime64[ns]")))
+    assert np.array_equal(
+        orbit.revolutions("CSES-01", ns), orbit.revolutions("CSES-01", ns.astype("datetime64[ns]"))
+    )
+    m = orbit.mission("DEMETER")
+    for k in (1, 8000, 30000):
+        for half in ("day", "night"):
+            assert orbit._make_half(m, k, half) == orbit._compute_half(m, k, half)

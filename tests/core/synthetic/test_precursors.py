@@ -227,3 +227,33 @@ def test_ground_truth_merges_satellites(tmp_path: Path) -> None:
     again = write_ground_truth(a, tmp_path)
     gt = pd.read_csv(again)
     assert path == again and sorted(gt["satellite"]) == ["CSES-01", "DEMETER"] and len(gt) == 2
+
+
+def test_coarse_screens_agree_with_the_exact_test() -> None:
+    """precursor_perturbation and count_affected_passes screen on a 30 s track first: the passes they
+    keep must be exactly those pass_hits (1 s master grid) accepts."""
+    from core.synthetic.orbit import master_times, position
+    from core.synthetic.precursors import Precursor, count_affected_passes, pass_hits, precursor_perturbation
+
+    ho = next(h for h in half_orbits("CSES-01", "2020-03-10T12:00", "2020-03-11") if h.half == "night")
+    tr = position("CSES-01", master_times(ho))
+    rng = np.random.default_rng(5)
+    precursors = []
+    for k in range(60):
+        i = int(rng.integers(tr.lat.size))
+        radius = float(rng.uniform(100.0, 600.0))
+        # epicentres from on the track to well beyond R (around the screen's R + 250 km)
+        off = float(rng.uniform(0.0, 2.0)) * radius / 111.2
+        lat = float(np.clip(tr.lat[i] + off * rng.choice([-1, 1]) * 0.3, -89, 89))
+        lon = float((tr.lon[i] + off * rng.choice([-1, 1]) + 180.0) % 360.0 - 180.0)
+        t = ho.t_start + np.timedelta64(int(rng.uniform(-600, 3 * 86400)), "s")
+        precursors.append(Precursor(f"e{k}", t, lat, lon, 6.0, 10.0, radius, True, 0.2, -1, 4.0, lat, lon))
+    _, ids = precursor_perturbation(precursors, ho, tr.time, tr.lat, tr.lon, seed=0)
+    exact = [p.event_id for p in precursors if pass_hits(p, ho, tr.time, tr.lat, tr.lon)]
+    assert ids == exact and 0 < len(exact) < len(precursors)
+    for p in precursors[:15]:
+        brute = sum(
+            pass_hits(p, h, *position("CSES-01", master_times(h))[:3])
+            for h in half_orbits("CSES-01", p.window_start, p.time)
+        )
+        assert count_affected_passes(p, "CSES-01") == brute
