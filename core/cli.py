@@ -122,7 +122,10 @@ def generate_command(
     region: Annotated[str | None, typer.Option(help="lon_min,lat_min,lon_max,lat_max (degrees)")] = None,
     products: Annotated[str | None, typer.Option(help="comma-separated products (default all)")] = None,
     seed: Annotated[int, typer.Option(help="random seed: same seed, same bytes")] = 0,
-    difficulty: Annotated[float, typer.Option(help="> 1 makes precursors weaker")] = 1.0,
+    difficulty: Annotated[
+        float | None,
+        typer.Option(help="precursor amplitudes are divided by it (default 0.4, docs/testbed.md)"),
+    ] = None,
     workers: Annotated[int, typer.Option(help="worker processes (one UTC day each)")] = 1,
 ) -> None:
     """Write a synthetic archive in the real CSES-01 / DEMETER file formats (with a ground-truth table)."""
@@ -143,7 +146,7 @@ def generate_command(
             region=box,
             events=[e.strip() for e in events.split(",")] if events else None,
             seed=seed,
-            difficulty=difficulty,
+            **({} if difficulty is None else {"difficulty": difficulty}),
             workers=workers,
         )
     except ValueError as exc:

@@ -51,6 +51,7 @@ from core.synthetic import disturbances as dist
 from core.synthetic import ionosphere as iono
 from core.synthetic.orbit import HALF_CODES, HalfOrbit, Track, half_orbits, master_times, mission, position
 from core.synthetic.precursors import (
+    DEFAULT_DIFFICULTY,
     Precursor,
     PrecursorModel,
     draw_precursors,
@@ -537,7 +538,7 @@ def generate_archive(
     region: tuple[float, float, float, float] | None = None,
     events: Sequence[str] | None = None,
     seed: int = 0,
-    difficulty: float = 1.0,
+    difficulty: float = DEFAULT_DIFFICULTY,
     catalog: pd.DataFrame | None = None,
     progress: bool = True,
     workers: int = 1,

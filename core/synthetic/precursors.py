@@ -17,7 +17,8 @@ Does an event carry a precursor?
     ``difficulty`` scales the amplitudes only.
 
 What it looks like
-    - amplitude ``a ~ U(0.08, 0.30) / difficulty``: relative change of Ne and O+ density at the anomaly
+    - amplitude ``a ~ U(0.08, 0.30) / difficulty`` (default 0.4, so U(0.20, 0.75), calibrated against the
+      oracle: ``docs/testbed.md``): relative change of Ne and O+ density at the anomaly
       centre — of the order of the natural variability (10 % day-to-day, 7 % large-scale, 3 % medium-scale
       structure; see :mod:`core.synthetic.disturbances`), so single passes are ambiguous;
     - sign: a depletion with probability 0.6, an enhancement otherwise (night-time density decreases
@@ -65,6 +66,7 @@ from core.geo import EARTH_RADIUS_KM, haversine_km
 from core.synthetic.orbit import HALF_CODES, HalfOrbit, half_orbits, master_times, position
 
 __all__ = [
+    "DEFAULT_DIFFICULTY",
     "GROUND_TRUTH_COLUMNS",
     "GROUND_TRUTH_NAME",
     "candidates_for",
@@ -97,6 +99,9 @@ GROUND_TRUTH_COLUMNS: tuple[str, ...] = (
     "seed",
     "difficulty",
 )
+#: Default ``difficulty`` (amplitudes divided by it): calibrated so that the oracle's test event MCC lies in
+#: 0.5–0.65 (docs/testbed.md).
+DEFAULT_DIFFICULTY = 0.4
 _KM_PER_DEG = np.pi * EARTH_RADIUS_KM / 180.0
 _NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -197,7 +202,10 @@ def select_events(catalog: pd.DataFrame, start: Any, end: Any, settings: Any = N
 
 
 def draw_precursors(
-    events: pd.DataFrame, seed: int = 0, difficulty: float = 1.0, model: PrecursorModel | None = None
+    events: pd.DataFrame,
+    seed: int = 0,
+    difficulty: float = DEFAULT_DIFFICULTY,
+    model: PrecursorModel | None = None,
 ) -> list[Precursor]:
     """Decide and draw the precursor of each event (rows of :func:`select_events`)."""
     if not difficulty > 0:

@@ -261,9 +261,9 @@ def test_report_survives_a_killed_rerun(tmp_path) -> None:
     out = reports / "tiny"
     kwargs = {"quick": True, "n_boot": 5, "models": ("svm",), "figures": False, "placebo_modes": ()}
     data = make_samples(8, 5, features=("Ne", "Te"), seed=1)
-    run_paper_suite({"first": data}, out, seed=0, **kwargs)  # no protocol dataset: a fast, all-skipped run
+    run_paper_suite({"first": data}, out, seeds=(0,), **kwargs)  # no protocol dataset: a fast, all-skipped run
     good = (out / "report.md").read_text(encoding="utf-8")
-    assert "seed 0" in good
+    assert "training seeds 0 " in good
 
     partial = kill_mid_write(
         tmp_path,
@@ -274,7 +274,7 @@ def test_report_survives_a_killed_rerun(tmp_path) -> None:
 
         patch(pathlib.Path, "write_text", lambda self, *a, **k: self, "report.md")
         data = make_samples(8, 5, features=("Ne", "Te"), seed=1)
-        run_paper_suite({{"second": data}}, {str(out)!r}, seed=1, **{kwargs!r})
+        run_paper_suite({{"second": data}}, {str(out)!r}, seeds=(1,), **{kwargs!r})
         """,
     )
     assert_left_temp(partial, out / "report.md")
@@ -282,8 +282,8 @@ def test_report_survives_a_killed_rerun(tmp_path) -> None:
     assert report_runs(settings) == ["tiny"]  # the experiments page still lists the run …
     assert (out / "report.md").read_text(encoding="utf-8") == good  # … and reads the previous report
 
-    run_paper_suite({"second": data}, out, seed=1, **kwargs)
-    assert "seed 1" in (out / "report.md").read_text(encoding="utf-8")
+    run_paper_suite({"second": data}, out, seeds=(1,), **kwargs)
+    assert "training seeds 1 " in (out / "report.md").read_text(encoding="utf-8")
     assert report_runs(settings) == ["tiny"]
 
 

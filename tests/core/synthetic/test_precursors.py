@@ -14,6 +14,7 @@ from core.synthetic.disturbances import InstrumentModel
 from core.synthetic.generator import generate_archive
 from core.synthetic.orbit import half_orbits, track
 from core.synthetic.precursors import (
+    DEFAULT_DIFFICULTY,
     PrecursorModel,
     draw_precursors,
     haversine_km,
@@ -66,13 +67,14 @@ def test_draws_are_per_event_and_scaled_by_difficulty() -> None:
     part = {p.event_id: p for p in draw_precursors(ev.iloc[::7], seed=7)}
     for key, p in part.items():
         assert repr(p) == repr(full[key])  # independent of the other events (NaN-safe)
-    hard = {p.event_id: p for p in draw_precursors(ev, seed=7, difficulty=2.0)}
+    hard = {p.event_id: p for p in draw_precursors(ev, seed=7, difficulty=2.0 * DEFAULT_DIFFICULTY)}
     for key, p in full.items():
         assert hard[key].injected == p.injected
         assert hard[key].amplitude == pytest.approx(p.amplitude / 2.0)
     inj = [p for p in full.values() if p.injected]
     assert 0.5 < len(inj) / len(full) < 0.95
-    assert all(0.08 <= p.amplitude <= 0.30 and 1.0 <= p.lead_days <= 5.0 for p in inj)
+    lo, hi = 0.08 / DEFAULT_DIFFICULTY, 0.30 / DEFAULT_DIFFICULTY  # U(0.08, 0.30) / difficulty
+    assert all(lo <= p.amplitude <= hi and 1.0 <= p.lead_days <= 5.0 for p in inj)
     big = np.mean([p.injected for p in full.values() if p.mag >= 6.5])
     small = np.mean([p.injected for p in full.values() if p.mag < 5.5])
     assert big > small
@@ -199,7 +201,7 @@ def test_injection_only_before_origin_and_within_radius(tmp_path: Path, pyiri_ca
             assert dmin <= radius
             rel = a["Ne"].values / b["Ne"].values - 1.0
             ok = np.isfinite(rel)
-            assert np.nanmax(np.abs(rel)) <= 0.30 * 1.3 + 1e-3
+            assert np.nanmax(np.abs(rel)) <= 0.30 / DEFAULT_DIFFICULTY * 1.3 + 1e-3
             late = a["time"].values >= np.datetime64(t0.tz_localize(None))
             assert np.all(rel[ok & late] == 0)  # never at or after the origin time
             peak = np.nanargmax(np.abs(rel))
@@ -210,7 +212,8 @@ def test_injection_only_before_origin_and_within_radius(tmp_path: Path, pyiri_ca
     gt = pd.read_csv(with_eq.ground_truth)
     row = gt.loc[gt["event_id"] == "synthq1"].iloc[0]
     assert bool(row["injected"]) and row["satellite"] == "CSES-01"
-    assert row["lead_days"] == pytest.approx(3.0) and 0.08 <= row["amplitude"] <= 0.30
+    assert row["lead_days"] == pytest.approx(3.0)
+    assert 0.08 / DEFAULT_DIFFICULTY <= row["amplitude"] <= 0.30 / DEFAULT_DIFFICULTY
     # the ground truth counts every half-orbit reached, the region run wrote them all
     assert row["n_passes_affected"] == len(changed)
     assert with_eq.n_events == 1 and with_eq.n_events_with_precursor == 1
