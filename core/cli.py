@@ -756,6 +756,13 @@ def experiments_command(
         ),
     ] = True,
     trials: Annotated[int, typer.Option(help="optuna trials per model and dataset (with --search)")] = 20,
+    search_models: Annotated[
+        str | None,
+        typer.Option(help="with --search: comma-separated models to search (default all; others quick)"),
+    ] = None,
+    fractions: Annotated[
+        str, typer.Option(help="learning curve (d): CSES training fractions, comma-separated ('' = none)")
+    ] = "0.1,0.25,0.5,1.0",
     ground_truth: Annotated[
         Path | None, typer.Option(help="ground_truth.csv (default ARCHIVE/ground_truth.csv)")
     ] = None,
@@ -801,11 +808,23 @@ def experiments_command(
     if not seed_list:
         fail("--seeds needs at least one seed")
     try:
+        fraction_list = [float(v) for v in fractions.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--fractions must be comma-separated numbers in (0, 1], got {fractions!r}")
+    if any(not 0 < f <= 1 for f in fraction_list):
+        fail(f"--fractions must lie in (0, 1], got {fractions!r}")
+    try:
         seed_list = [int(v) for v in seeds.split(",") if v.strip()]
     except ValueError:
         fail(f"--seeds must be comma-separated integers, got {seeds!r}")
     if not seed_list:
         fail("--seeds needs at least one seed")
+    try:
+        fraction_list = [float(v) for v in fractions.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--fractions must be comma-separated numbers in (0, 1], got {fractions!r}")
+    if any(not 0 < f <= 1 for f in fraction_list):
+        fail(f"--fractions must lie in (0, 1], got {fractions!r}")
     overrides = _parse_overrides(config_override)
     gt = _ground_truth_path(ground_truth, archive)
     try:
@@ -852,6 +871,8 @@ def experiments_command(
             seeds=seed_list,
             n_boot=n_boot,
             n_trials=trials,
+            search_models=[m.strip() for m in search_models.split(",")] if search_models else None,
+            fractions=fraction_list,
             ground_truth=gt,
             models=tuple(names),
             figures=figures,
