@@ -30,6 +30,7 @@ Protocol (DESIGN §4; the two flaws of the original study are not copied):
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -438,7 +439,9 @@ def seed_mean_intervals(
                 tab, ids, thr = ev.events, ev.events.index.to_numpy(), ev.rule.event_threshold
                 score = tab["score"]
             per_seed.append(bootstrap_draws(ids, tab["label"], score, thr, n_boot=n_boot, seed=boot_seed))
-        mean = {m: np.nanmean(np.vstack([d[m] for d in per_seed]), axis=0) for m in METRICS}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw with one class: NaN AUC for every seed
+            mean = {m: np.nanmean(np.vstack([d[m] for d in per_seed]), axis=0) for m in METRICS}
         out[level_name] = percentile_intervals(mean, level)
     return out
 
