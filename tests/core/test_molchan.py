@@ -53,3 +53,58 @@ def test_figure_has_one_trace_per_model_and_the_references() -> None:
     names = [t.name for t in fig.data]
     assert len(fig.data) == 2 + 2 + 1 and "random" in names
     assert "miss rate" in fig.layout.yaxis.title.text
+
+
+def test_every_curve_row_matches_the_point_at_its_threshold() -> None:
+    rng = np.random.default_rng(7)
+    y = rng.random(200) < 0.2
+    s = np.round(rng.random(200), 2)  # many ties
+    w = rng.uniform(0.5, 2.0, 200)  # e.g. a reference rate per cell
+    c = molchan_curve(y, s, weights=w)
+    assert c["threshold"].iloc[0] == np.inf
+    assert (c["threshold"].iloc[1:].to_numpy() == np.unique(s)[::-1]).all()
+    for thr, tau, nu, gain in c.iloc[1:].itertuples(index=False):
+        assert molchan_point(y, s, thr, weights=w) == pytest.approx((tau, nu, gain))
+    assert c["tau"].iloc[-1] == 1.0 and c["nu"].iloc[-1] == 0.0 and np.isnan(c["gain"].iloc[0])
+
+
+def test_all_tied_scores_count_as_random_and_bad_input_is_refused() -> None:
+    c = molchan_curve([1, 0, 0, 1, 0], [0.4] * 5)
+    assert c[["tau", "nu"]].to_numpy().tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert area_skill(c) == pytest.approx(0.5)
+    tau, nu, gain = molchan_point([0, 0, 0], [0.1, 0.6, 0.7], 0.5)  # no target event: ν undefined
+    assert tau == pytest.approx(2 / 3) and np.isnan(nu) and np.isnan(gain)
+    assert np.isnan(molchan_point([1, 0], [0.1, 0.2], 0.9)[2])  # nothing alarmed: no gain
+    for label, score, weights, match in [
+        ([1, 2], [0.1, 0.2], None, "labels"),
+        ([1, 0], [0.1, np.nan], None, "finite"),
+        ([1, 0], [0.1, 0.2], [1.0, -1.0], "weights"),
+        ([1, 0], [0.1, 0.2], [1.0], "same length"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            molchan_curve(label, score, weights)
+
+
+def test_random_bound_is_the_binomial_critical_miss_count() -> None:
+    from scipy import stats
+
+    n, alpha = 30, 0.05
+    tau = np.linspace(0.02, 0.9, 12)
+    bound = molchan_random_bound(n, tau, alpha)
+    assert bound.shape == tau.shape
+    k = np.round(bound * n).astype(int)
+    assert (stats.binom.cdf(k, n, 1 - tau) <= alpha).all()
+    assert (stats.binom.cdf(k + 1, n, 1 - tau) > alpha).all()
+    assert np.isnan(molchan_random_bound(3, 0.99))  # even no miss is likely for random guessing
+    with pytest.raises(ValueError, match="n_events"):
+        molchan_random_bound(0, 0.5)
+    with pytest.raises(ValueError, match="alpha"):
+        molchan_random_bound(10, 0.5, alpha=1.5)
+
+
+def test_figure_shows_the_gain_and_omits_the_bound_without_n_events() -> None:
+    y, s = np.array([1, 0, 1, 0, 0]), np.array([0.9, 0.1, 0.8, 0.2, 0.85])
+    fig = plot_molchan({"m": molchan_curve(y, s)}, {"m": molchan_point(y, s, 0.5)})
+    assert len(fig.data) == 1 + 1 + 1
+    assert "gain" in fig.data[0].hovertemplate and "gain 1.67" in fig.data[-1].name
+    assert "space-time alarmed" in fig.layout.xaxis.title.text
