@@ -17,7 +17,8 @@ data only (``fit``), so nothing from validation or test leaks into the scaling:
 Neural models (:class:`TorchSequenceClassifier`): Adam, cross-entropy with class weights
 (``class_weight="balanced"``: w_c = n / (2·n_c) on the training labels — the imbalance handling of the
 workbench, also applied to the validation loss), mini-batches drawn by a seeded generator, early stopping
-on the validation loss (patience in epochs, the best epoch's weights restored). Without validation data
+on the smoothed validation loss (never before ``min_epochs``; patience in epochs; the weights of the
+smoothed minimum restored — :data:`MIN_EPOCHS`, :data:`VAL_SMOOTHING`). Without validation data
 the model trains for ``epochs`` epochs. CPU by default when ``device="auto"`` finds no CUDA; on CPU a
 fit is bit-for-bit reproducible for a given seed (seeded RNG forked from the global one, deterministic
 algorithms requested while fitting). ``n_threads`` (default 1) sets torch's intra-op threads while
@@ -42,6 +43,8 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 __all__ = [
+    "MIN_EPOCHS",
+    "VAL_SMOOTHING",
     "FlatSklearnClassifier",
     "SCALINGS",
     "SequenceScaler",
@@ -160,11 +163,19 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 # ------------------------------------------------------------------------------------------ torch models
 
 
+MIN_EPOCHS = 15
+"""Early stopping never ends training before this many epochs (a few noisy validation epochs cannot)."""
+VAL_SMOOTHING = 0.7
+"""Patience counts epochs without a new minimum of the validation loss smoothed by an exponential moving
+average that keeps this share of its past (0 = the raw loss); the weights of that minimum are restored."""
+
+
 class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     """Base of the PyTorch classifiers: preprocessing, the fit loop, early stopping, inference.
 
     Subclasses declare every hyper-parameter in ``__init__`` (the scikit-learn rule) including the
-    common ones — ``epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``patience``, ``class_weight``,
+    common ones — ``epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``patience``, ``min_epochs``,
+    ``val_smoothing`` (:data:`MIN_EPOCHS`, :data:`VAL_SMOOTHING`), ``class_weight``,
     ``scaling``, ``seed``, ``device``, ``n_threads``, ``verbose`` — and implement :meth:`_build_module` (a
     ``nn.Module`` mapping (batch, L, F) to two logits). :attr:`layer_groups` names parts of the module
     (e.g. ``conv``, ``lstm``, ``head``) that transfer learning can freeze.
@@ -267,6 +278,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(int(self.seed))
         n, bs = len(xt), max(1, int(self.batch_size))
         best_loss, best_state, best_epoch, bad = math.inf, None, 0, 0
+        smoothed: float | None = None
+        keep = float(self.val_smoothing)
         history: list[dict[str, float]] = []
         for epoch in range(1, int(self.epochs) + 1):
             module.train()
@@ -282,9 +295,10 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             record = {"epoch": float(epoch), "train_loss": total / n}
             if has_val:
                 val_loss = self._loss(xv, yv, loss_fn)
-                record["val_loss"] = val_loss
-                if val_loss < best_loss - 1e-6:
-                    best_loss, best_epoch, bad = val_loss, epoch, 0
+                smoothed = val_loss if smoothed is None else keep * smoothed + (1.0 - keep) * val_loss
+                record["val_loss"], record["val_loss_smoothed"] = val_loss, smoothed
+                if smoothed < best_loss - 1e-6:
+                    best_loss, best_epoch, bad = smoothed, epoch, 0
                     best_state = copy.deepcopy(module.state_dict())
                 else:
                     bad += 1
@@ -294,7 +308,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                     f"{type(self).__name__} epoch {epoch}: "
                     + ", ".join(f"{k}={v:.4f}" for k, v in record.items())
                 )
-            if has_val and bad >= int(self.patience):
+            if has_val and epoch >= int(self.min_epochs) and bad >= int(self.patience):
                 break
         if best_state is not None:
             module.load_state_dict(best_state)

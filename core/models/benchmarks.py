@@ -32,6 +32,8 @@ from sklearn.svm import SVC
 from torch import nn
 
 from core.models.base import (
+    MIN_EPOCHS,
+    VAL_SMOOTHING,
     FlatSklearnClassifier,
     PlattScaled,
     TorchSequenceClassifier,
@@ -96,6 +98,8 @@ class CNNClassifier(TorchSequenceClassifier):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         patience: int = 6,
+        min_epochs: int = MIN_EPOCHS,
+        val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",
         scaling: str = "standard",
         seed: int = 0,
@@ -113,6 +117,8 @@ class CNNClassifier(TorchSequenceClassifier):
         self.lr = lr
         self.weight_decay = weight_decay
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.val_smoothing = val_smoothing
         self.class_weight = class_weight
         self.scaling = scaling
         self.seed = seed
@@ -175,6 +181,8 @@ class _RecurrentClassifier(TorchSequenceClassifier):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         patience: int = 6,
+        min_epochs: int = MIN_EPOCHS,
+        val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",
         scaling: str = "standard",
         seed: int = 0,
@@ -191,6 +199,8 @@ class _RecurrentClassifier(TorchSequenceClassifier):
         self.lr = lr
         self.weight_decay = weight_decay
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.val_smoothing = val_smoothing
         self.class_weight = class_weight
         self.scaling = scaling
         self.seed = seed

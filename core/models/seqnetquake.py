@@ -29,7 +29,7 @@ import math
 import torch
 from torch import nn
 
-from core.models.base import TorchSequenceClassifier, conv_same, dense_stack
+from core.models.base import MIN_EPOCHS, VAL_SMOOTHING, TorchSequenceClassifier, conv_same, dense_stack
 
 __all__ = ["SeqNetQuake", "SeqNetQuakeNet", "chunk_geometry"]
 
@@ -128,6 +128,8 @@ class SeqNetQuake(TorchSequenceClassifier):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         patience: int = 6,
+        min_epochs: int = MIN_EPOCHS,
+        val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",
         scaling: str = "standard",
         seed: int = 0,
@@ -150,6 +152,8 @@ class SeqNetQuake(TorchSequenceClassifier):
         self.lr = lr
         self.weight_decay = weight_decay
         self.patience = patience
+        self.min_epochs = min_epochs
+        self.val_smoothing = val_smoothing
         self.class_weight = class_weight
         self.scaling = scaling
         self.seed = seed
