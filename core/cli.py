@@ -588,6 +588,7 @@ def train_command(
                     ground_truth=gt,
                     registry_root=root,
                     make_default=make_default,
+                    storage_dir=default_settings().work_dir / "studies",
                 )
                 done(name, result)
     except (ValueError, RuntimeError) as exc:

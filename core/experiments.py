@@ -58,7 +58,15 @@ from core.evaluation import (
     seed_mean_intervals,
     select_and_evaluate,
 )
-from core.models.inputs import feature_names, samples_hash, select_split, split_names, subsample_events
+from core.models.inputs import (
+    TooFewEventsError,
+    feature_names,
+    require_events_per_class,
+    samples_hash,
+    select_split,
+    split_names,
+    subsample_events,
+)
 from core.models.zoo import DISPLAY_NAMES, MODEL_NAMES, make_model
 from core.oracle import ORACLE_NAME
 from core.training import FINE_TUNE_STRATEGIES, QUICK_PARAMS, fine_tune, pretrain, search_hyperparameters
@@ -343,7 +351,13 @@ class _Suite:
         if "train" not in splits or "validation" not in splits:
             raise ValueError(f"dataset {key!r} needs train and validation splits, has {splits}")
         tests = {s: select_split(ds, s) for s in splits if s not in {"train", "validation"}}
-        return select_split(ds, "train"), select_split(ds, "validation"), tests
+        train, validation = select_split(ds, "train"), select_split(ds, "validation")
+        for split, part in (("train", train), ("validation", validation)):
+            try:
+                require_events_per_class(part, split)
+            except TooFewEventsError as exc:
+                raise TooFewEventsError(f"dataset {key!r}: {exc}") from None
+        return train, validation, tests
 
     def satellite(self, key: str) -> str | None:
         ds = self.data[key]
@@ -382,6 +396,7 @@ class _Suite:
                     n_trials=self.n_trials,
                     seed=self.seed,
                     features=feature_names(self.data[key]),
+                    progress=lambda n, v: self.progress(f"search {name} on {key}: trial {n} → {v:.3f}"),
                     **self.study_kwargs(name, key),
                 )
                 params = res.best_params

@@ -48,6 +48,7 @@ from core.models.inputs import (
     as_arrays,
     event_holdout,
     feature_names,
+    require_events_per_class,
     require_split,
     samples_hash,
     select_split,
@@ -261,6 +262,24 @@ def _validation_objective(
     raise ValueError(f"unknown objective {objective!r}")
 
 
+STUDY_FILE = "studies.sqlite3"
+"""The SQLite file of persisted optuna studies inside a search's ``storage_dir``."""
+
+
+def len_finished(optuna: Any, storage: str | None, study_name: str, study: Any = None) -> int:
+    """Trials of a persisted study that finished (complete or failed); 0 for a new or in-memory one.
+    A trial left running by a killed process does not count: it is run again."""
+    if storage is None and study is None:
+        return 0
+    if study is None:
+        try:
+            study = optuna.load_study(study_name=study_name, storage=storage)
+        except KeyError:
+            return 0
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+    return sum(t.state in done for t in study.trials)
+
+
 @dataclass
 class SearchResult:
     """Outcome of :func:`search_hyperparameters`: the best parameters (fixed entries included), the best
@@ -286,6 +305,8 @@ def search_hyperparameters(
     base_params: Mapping[str, Any] | None = None,
     features: Sequence[str] | None = None,
     progress: Callable[[int, float], None] | None = None,
+    storage_dir: str | Path | None = None,
+    study_name: str | None = None,
 ) -> SearchResult:
     """Optuna TPE search (seeded) of model ``name``'s :data:`SEARCH_SPACES` scored on ``validation``.
 
@@ -293,6 +314,10 @@ def search_hyperparameters(
     ``objective``; failing trials are recorded and skipped. ``progress(trial_number, value)`` is called
     after each trial. Test data cannot enter: only train and validation are arguments and Samples inputs
     are checked for their split labels.
+
+    ``storage_dir``: persist the study in ``<storage_dir>/studies.sqlite3`` (optuna RDB storage) under
+    ``study_name`` (default ``name``): a rerun loads it and runs only the trials still missing to reach
+    ``n_trials`` finished ones, so a killed search resumes. ``None``: in memory.
     """
     import optuna
 
@@ -311,8 +336,20 @@ def search_hyperparameters(
             progress(trial.number, value)
         return value if math.isfinite(value) else -1.0
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    study.optimize(run, n_trials=int(n_trials), timeout=timeout_s, catch=(ValueError, RuntimeError))
+    storage = None
+    if storage_dir is not None:
+        Path(storage_dir).mkdir(parents=True, exist_ok=True)
+        storage = f"sqlite:///{(Path(storage_dir) / STUDY_FILE).resolve()}"
+    study = optuna.create_study(
+        study_name=study_name or name,
+        storage=storage,
+        load_if_exists=True,
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed + len_finished(optuna, storage, study_name or name)),
+    )
+    remaining = int(n_trials) - len_finished(optuna, storage, study_name or name, study)
+    if remaining > 0:
+        study.optimize(run, n_trials=remaining, timeout=timeout_s, catch=(ValueError, RuntimeError))
     best = study.best_trial
     best_params = {**best.user_attrs.get("params", {}), **best.params}
     trials = study.trials_dataframe(attrs=("number", "value", "params", "state", "duration"))
@@ -446,6 +483,7 @@ def train_model(
     make_default: bool = False,
     pretrained: Any = None,
     strategy: str = "full",
+    storage_dir: str | Path | None = None,
 ) -> TrainResult:
     """Train model ``name`` on a Samples dataset the protocol's way and (optionally) register it.
 
@@ -457,11 +495,17 @@ def train_model(
     4. evaluate every test split (``test``, ``test2``) once, with bootstrap intervals (``n_boot``) and the
        ground-truth ceiling when ``ground_truth`` (table or ``ground_truth.csv``) is given;
     5. save to ``registry_root`` when given (``make_default`` marks it as the dashboard's default).
+
+    Train and validation need :data:`core.models.inputs.MIN_EVENTS_PER_CLASS` events of each class
+    (:class:`core.models.inputs.TooFewEventsError` otherwise); ``storage_dir`` persists the search's
+    optuna study (resumable, see :func:`search_hyperparameters`).
     """
     splits = split_names(samples)
     if "train" not in splits or "validation" not in splits:
         raise ValueError(f"the dataset needs train and validation splits, has {splits}")
     train, validation = select_split(samples, "train"), select_split(samples, "validation")
+    require_events_per_class(train, "train")
+    require_events_per_class(validation, "validation")
     tests = {s: select_split(samples, s) for s in splits if s not in {"train", "validation"}}
     feats = feature_names(samples)
     search = None
@@ -477,6 +521,8 @@ def train_model(
             objective=objective,
             base_params=params,
             features=feats,
+            storage_dir=storage_dir,
+            study_name=f"{name}-{samples_hash(samples)}-{objective}-seed{seed}",
         )
         chosen = {**search.best_params, "seed": seed}
     t0 = time.perf_counter()

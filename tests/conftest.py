@@ -143,3 +143,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tiny_splits_may_train() -> Iterator[None]:
+    """Tests train on tiny seeded datasets: the protocol's 50-events-per-class guard is lowered to 2 for
+    the session (``tests/core/test_search_resume.py`` checks the guard itself at its real value)."""
+    import core.models.inputs
+
+    real = core.models.inputs.MIN_EVENTS_PER_CLASS
+    core.models.inputs.MIN_EVENTS_PER_CLASS = 2
+    yield
+    core.models.inputs.MIN_EVENTS_PER_CLASS = real

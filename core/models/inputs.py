@@ -18,12 +18,16 @@ import xarray as xr
 
 __all__ = [
     "Arrays",
+    "MIN_EVENTS_PER_CLASS",
     "SPLITS",
     "SamplesLike",
     "SplitLeakError",
+    "TooFewEventsError",
     "as_arrays",
+    "events_per_class",
     "event_holdout",
     "feature_names",
+    "require_events_per_class",
     "require_split",
     "samples_hash",
     "select_split",
@@ -107,6 +111,33 @@ def _event_labels(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
     ev_lab = np.zeros(len(uniq), dtype=int)
     np.maximum.at(ev_lab, inv, lab)
     return uniq, ev_lab
+
+
+MIN_EVENTS_PER_CLASS = 50
+"""A split used to train or to select on (train, validation) needs at least this many events of each class;
+fewer, and early stopping, thresholds and hyper-parameters would be chosen on noise."""
+
+
+class TooFewEventsError(ValueError):
+    """A split holds too few events of a class to train or select on (see :data:`MIN_EVENTS_PER_CLASS`)."""
+
+
+def events_per_class(ds: xr.Dataset) -> tuple[int, int]:
+    """(positive, negative) events of a Samples dataset (an event's label is the max over its samples)."""
+    _, lab = _event_labels(ds)
+    return int((lab == 1).sum()), int((lab == 0).sum())
+
+
+def require_events_per_class(ds: xr.Dataset, split: str, minimum: int | None = None) -> None:
+    """One clear error naming ``split`` and its counts when it holds fewer than ``minimum`` (default
+    :data:`MIN_EVENTS_PER_CLASS`) events of either class."""
+    minimum = MIN_EVENTS_PER_CLASS if minimum is None else int(minimum)
+    n_pos, n_neg = events_per_class(ds)
+    if min(n_pos, n_neg) < minimum:
+        raise TooFewEventsError(
+            f"split {split!r} has {n_pos} positive and {n_neg} negative events (< {minimum} per class): "
+            "too few to train or select on — widen the archive's span, its region or the dataset settings"
+        )
 
 
 def _stratified_event_pick(ds: xr.Dataset, fraction: float, seed: int) -> np.ndarray:

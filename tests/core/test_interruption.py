@@ -261,7 +261,8 @@ def test_report_survives_a_killed_rerun(tmp_path) -> None:
     out = reports / "tiny"
     kwargs = {"quick": True, "n_boot": 5, "models": ("svm",), "figures": False, "placebo_modes": ()}
     data = make_samples(8, 5, features=("Ne", "Te"), seed=1)
-    run_paper_suite({"first": data}, out, seeds=(0,), **kwargs)  # no protocol dataset: a fast, all-skipped run
+    # no protocol dataset: a fast, all-skipped run
+    run_paper_suite({"first": data}, out, seeds=(0,), **kwargs)
     good = (out / "report.md").read_text(encoding="utf-8")
     assert "training seeds 0 " in good
 
