@@ -54,3 +54,10 @@ bench: install-test chromium
 
 clean:
 	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache
+
+## The protocol-scale synthetic testbed (resumable: rerun to continue), its index and every suite dataset,
+## into data/generated/testbed/. Smaller runs: make testbed TESTBED_ARGS="--satellite CSES-01 --start 2021-07-01 --end 2021-08-01"
+.PHONY: testbed
+TESTBED_ARGS ?=
+testbed: install
+	$(BIN)/python -m core testbed $(TESTBED_ARGS)

@@ -337,6 +337,65 @@ def _print_dataset_report(report) -> None:  # noqa: ANN001 — core.datasets.Dat
     console.print(f"[dim]{report.path}[/]")
 
 
+@app.command("testbed")
+def testbed_command(
+    out: Annotated[Path | None, typer.Option(help="testbed folder (default: work dir / testbed)")] = None,
+    whole_earth: Annotated[
+        bool, typer.Option("--global", help="the whole Earth (default: the western Pacific 95,-50,180,55)")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="generator seed")] = 0,
+    difficulty: Annotated[
+        float | None, typer.Option(help="precursor amplitudes are divided by it (default: the generator's)")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+    satellite: Annotated[
+        list[str] | None, typer.Option(help="only this satellite (repeatable): CSES-01, DEMETER")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="only chunks (calendar months) ending after this UTC day")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="only chunks (calendar months) starting before this UTC day (excluded)")
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(help="only this dataset configuration (repeatable; default all the suite's)"),
+    ] = None,
+    datasets: Annotated[bool, typer.Option(help="build the datasets after generating and indexing")] = True,
+    force: Annotated[
+        bool, typer.Option(help="start over when the folder holds another testbed spec")
+    ] = False,
+) -> None:
+    """Generate the protocol-scale synthetic testbed (resumable), index it and build every suite dataset."""
+    from core.testbed import TestbedSpec, TestbedSpecError, build_testbed
+
+    try:
+        spec = TestbedSpec(
+            region=None if whole_earth else TestbedSpec().region,
+            seed=seed,
+            difficulty=difficulty,
+            satellites=tuple(satellite) if satellite else None,
+            start=start,
+            end=end,
+            datasets=tuple(dataset) if dataset else (None if datasets else ()),
+        )
+        report = build_testbed(
+            spec,
+            out or default_settings().work_dir / "testbed",
+            workers=workers,
+            force=force,
+            on_dataset=_print_dataset_report,
+        )
+    except TestbedSpecError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    console.print(report.summary())
+    console.print(f"[dim]{report.out / 'testbed.json'}[/]")
+    if report.failed_datasets:
+        raise typer.Exit(1)
+
+
 # ------------------------------------------------------------------------------ models: train … score
 
 SYNTHETIC_REMINDER = (
