@@ -20,6 +20,19 @@ Rules this module keeps (DESIGN §1, §4):
   the target's training split (each satellite on its own scale).
 - The **quick** path uses :data:`QUICK_PARAMS`: fixed hyper-parameters that are good on the synthetic
   testbed, for the demo (`make run`) — the search is a separate, slower command.
+- **Early stopping** (neural models) has its defaults in one place, the estimators' parameters, whose
+  defaults are the constants of :mod:`core.models.base` (all in epochs): ``epochs`` =
+  :data:`~core.models.base.MAX_EPOCHS` (60, the most epochs run), ``min_epochs`` =
+  :data:`~core.models.base.MIN_EPOCHS` (15, never stop before), ``patience`` =
+  :data:`~core.models.base.PATIENCE` (8 epochs without a new minimum of the smoothed validation loss)
+  and ``val_smoothing`` = :data:`~core.models.base.VAL_SMOOTHING` (0.7, the EMA's share of its past);
+  the weights of the smoothed minimum are restored, the run is in the model's ``history_``,
+  ``best_epoch_``, ``stop_epoch_`` (:meth:`~core.models.base.TorchSequenceClassifier.training_summary`).
+  :data:`QUICK_PARAMS` and the search spaces override them only where they say so (the search: up to
+  100 epochs).
+- **Too few events**: :func:`train_model` (and the search on Samples datasets) refuses a train or validation
+  split with fewer than :data:`~core.models.inputs.MIN_EVENTS_PER_CLASS` (50) events of a class, with one
+  error naming the split and its counts (``min_events_per_class`` lowers it, e.g. for tiny test data).
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ from core.evaluation import (
     event_table,
     select_and_evaluate,
 )
+from core.models.base import PATIENCE
 from core.models.inputs import (
     SamplesLike,
     as_arrays,
@@ -60,15 +74,20 @@ __all__ = [
     "FINE_TUNE_STRATEGIES",
     "QUICK_PARAMS",
     "SEARCH_SPACES",
+    "STUDY_FILE",
     "SearchResult",
     "TrainResult",
     "fine_tune",
     "fit_model",
     "pretrain",
+    "default_storage_dir",
+    "default_study_name",
     "search_hyperparameters",
+    "study_storage",
     "suggest_params",
     "train_default_models",
     "train_model",
+    "trial_line",
 ]
 
 FINE_TUNE_STRATEGIES: dict[str, tuple[str, ...]] = {
@@ -79,6 +98,8 @@ FINE_TUNE_STRATEGIES: dict[str, tuple[str, ...]] = {
 _FINE_TUNE_LR_FACTOR = {"full": 0.1, "freeze_conv": 1.0, "head_only": 1.0}
 
 #: Fixed hyper-parameters of the quick/demo path (good on the synthetic testbed; inside the search spaces).
+#: Early stopping (``epochs``, ``min_epochs``, ``patience``, ``val_smoothing``, in epochs) is left to the
+#: estimators' defaults (:mod:`core.models.base`: 60, 15, 8, 0.7).
 QUICK_PARAMS: dict[str, dict[str, Any]] = {
     "seqnetquake": {
         "conv_layers": 2,
@@ -89,21 +110,17 @@ QUICK_PARAMS: dict[str, dict[str, Any]] = {
         "dense_layers": 2,
         "dense_units": 32,
         "dropout": 0.2,
-        "epochs": 60,
         "batch_size": 64,
         "lr": 2e-3,
-        "patience": 8,
     },
     "cnn": {
         "conv_layers": 2,
         "filters": 32,
         "kernel_size": 3,
         "dense_units": 64,
-        "epochs": 60,
-        "patience": 8,
     },
-    "lstm": {"units": 64, "layers": 1, "dense_units": 32, "epochs": 60, "patience": 8},
-    "bilstm": {"units": 64, "layers": 1, "dense_units": 32, "epochs": 60, "patience": 8},
+    "lstm": {"units": 64, "layers": 1, "dense_units": 32},
+    "bilstm": {"units": 64, "layers": 1, "dense_units": 32},
     "random_forest": {"n_estimators": 200, "min_samples_leaf": 3},
     "svm": {"C": 1.0, "gamma": "scale", "max_train_samples": 8000},
     "hist_gradient_boosting": {"learning_rate": 0.1, "max_iter": 200, "max_leaf_nodes": 31},
@@ -128,7 +145,7 @@ def _space_seqnetquake(trial: Any) -> dict[str, Any]:
         "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
         "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
         "epochs": 100,
-        "patience": 8,
+        "patience": PATIENCE,
     }
 
 
@@ -143,7 +160,7 @@ def _space_cnn(trial: Any) -> dict[str, Any]:
         "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
         "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
         "epochs": 100,
-        "patience": 8,
+        "patience": PATIENCE,
     }
 
 
@@ -157,7 +174,7 @@ def _space_recurrent(trial: Any) -> dict[str, Any]:
         "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 100]),
         "scaling": trial.suggest_categorical("scaling", ["standard", "l2", "standard+l2"]),
         "epochs": 100,
-        "patience": 8,
+        "patience": PATIENCE,
     }
 
 
@@ -265,8 +282,38 @@ def _validation_objective(
 STUDY_FILE = "studies.sqlite3"
 """The SQLite file of persisted optuna studies inside a search's ``storage_dir``."""
 
+SQLITE_TIMEOUT_S = 60.0
+"""Seconds a write to the study's SQLite file waits for another process's lock before it fails."""
 
-def len_finished(optuna: Any, storage: str | None, study_name: str, study: Any = None) -> int:
+
+def default_storage_dir() -> Path:
+    """Where searches persist their studies by default: ``<work_dir>/studies`` (:mod:`core.config`)."""
+    from core.config import default_settings
+
+    return default_settings().work_dir / "studies"
+
+
+def study_storage(storage_dir: str | Path) -> Any:
+    """Optuna RDB storage on ``<storage_dir>/studies.sqlite3`` (created): SQLite with a lock timeout of
+    :data:`SQLITE_TIMEOUT_S` so processes sharing the file wait for each other, and a heartbeat so a trial
+    left running by a killed process is marked failed when the study is next optimised."""
+    import warnings
+
+    import optuna
+
+    folder = Path(storage_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():  # the heartbeat is flagged "experimental" by optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            f"sqlite:///{(folder / STUDY_FILE).resolve()}",
+            engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}},
+            heartbeat_interval=60,
+            grace_period=180,
+        )
+
+
+def len_finished(optuna: Any, storage: Any, study_name: str, study: Any = None) -> int:
     """Trials of a persisted study that finished (complete or failed); 0 for a new or in-memory one.
     A trial left running by a killed process does not count: it is run again."""
     if storage is None and study is None:
@@ -280,10 +327,43 @@ def len_finished(optuna: Any, storage: str | None, study_name: str, study: Any =
     return sum(t.state in done for t in study.trials)
 
 
+def default_study_name(
+    name: str,
+    train: SamplesLike,
+    validation: SamplesLike,
+    *,
+    objective: str,
+    seed: int,
+    base_params: Mapping[str, Any] | None = None,
+    features: Sequence[str] | None = None,
+) -> str:
+    """``<model>-<objective>-seed<seed>-<16 hex>``: the hex digest covers the train and validation data, the
+    fixed parameters and the features, so a persisted study is only resumed by the same search."""
+    import hashlib
+    import json
+
+    key = json.dumps(
+        [samples_hash(train), samples_hash(validation), dict(base_params or {}), list(features or [])],
+        sort_keys=True,
+        default=str,
+    )
+    return f"{name}-{objective}-seed{int(seed)}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def trial_line(name: str, number: int, n_trials: int, value: float, best: float, best_number: int) -> str:
+    """One line of search progress: ``search svm: trial 4/20 value 0.412 | best 0.455 (trial 2)`` (trial
+    numbers from 1)."""
+    return (
+        f"search {name}: trial {number + 1}/{n_trials} value {value:.4f} | "
+        f"best {best:.4f} (trial {best_number + 1})"
+    )
+
+
 @dataclass
 class SearchResult:
     """Outcome of :func:`search_hyperparameters`: the best parameters (fixed entries included), the best
-    validation objective and every trial as a table."""
+    validation objective and every trial as a table; ``study_name``/``storage`` say where it persists
+    (``storage`` None: in memory) and ``n_new_trials`` how many trials this call ran."""
 
     name: str
     best_params: dict[str, Any]
@@ -291,6 +371,9 @@ class SearchResult:
     objective: str
     trials: pd.DataFrame
     seconds: float
+    study_name: str = ""
+    storage: str | None = None
+    n_new_trials: int = 0
 
 
 def search_hyperparameters(
@@ -305,24 +388,38 @@ def search_hyperparameters(
     base_params: Mapping[str, Any] | None = None,
     features: Sequence[str] | None = None,
     progress: Callable[[int, float], None] | None = None,
+    verbose: bool = False,
     storage_dir: str | Path | None = None,
+    persist: bool = True,
     study_name: str | None = None,
+    min_events_per_class: int | None = None,
 ) -> SearchResult:
     """Optuna TPE search (seeded) of model ``name``'s :data:`SEARCH_SPACES` scored on ``validation``.
 
     Each trial fits on ``train`` (early stopping on ``validation``) and scores the validation
-    ``objective``; failing trials are recorded and skipped. ``progress(trial_number, value)`` is called
-    after each trial. Test data cannot enter: only train and validation are arguments and Samples inputs
-    are checked for their split labels.
+    ``objective``; failing trials are recorded and skipped. Test data cannot enter: only train and
+    validation are arguments and Samples inputs are checked for their split labels, and (Samples with event
+    ids) for :data:`~core.models.inputs.MIN_EVENTS_PER_CLASS` events per class (``min_events_per_class``
+    overrides it).
 
-    ``storage_dir``: persist the study in ``<storage_dir>/studies.sqlite3`` (optuna RDB storage) under
-    ``study_name`` (default ``name``): a rerun loads it and runs only the trials still missing to reach
-    ``n_trials`` finished ones, so a killed search resumes. ``None``: in memory.
+    Progress: ``progress(trial_number, value)`` is called after each finished trial (numbers from 0;
+    value NaN for a failed trial); ``verbose=True`` prints one :func:`trial_line` per trial (number, value,
+    best so far).
+
+    Persistence (``persist=True``, the default): the study lives in ``<storage_dir>/studies.sqlite3``
+    (optuna RDB storage, SQLite; ``storage_dir`` default :func:`default_storage_dir`, i.e.
+    ``<work_dir>/studies``) under ``study_name`` (default :func:`default_study_name`: model, objective,
+    seed and a digest of the data and fixed parameters). It is loaded if it exists, and only the trials
+    still missing to reach ``n_trials`` finished (complete or failed) ones run — a killed search resumes
+    where it stopped. ``persist=False``: in memory, nothing written.
     """
     import optuna
 
     require_split(train, "train", what="hyper-parameter search (fitting)")
     require_split(validation, "validation", what="hyper-parameter search (scoring)")
+    for part, split in ((train, "train"), (validation, "validation")):
+        if isinstance(part, xr.Dataset) and ("event_id" in part.coords or "event_id" in part):
+            require_events_per_class(part, split, min_events_per_class)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     fixed = dict(base_params or {})
     t0 = time.perf_counter()
@@ -332,28 +429,53 @@ def search_hyperparameters(
         model = fit_model(name, train, validation, params, features=features)
         value = _validation_objective(model, validation, objective, features)
         trial.set_user_attr("params", {k: v for k, v in params.items() if k not in trial.params})
-        if progress is not None:
-            progress(trial.number, value)
+        trial.set_user_attr("objective_value", value)
         return value if math.isfinite(value) else -1.0
 
-    storage = None
-    if storage_dir is not None:
-        Path(storage_dir).mkdir(parents=True, exist_ok=True)
-        storage = f"sqlite:///{(Path(storage_dir) / STUDY_FILE).resolve()}"
+    def report(study: Any, trial: Any) -> None:
+        value = float(trial.user_attrs.get("objective_value", math.nan))
+        if progress is not None:
+            progress(trial.number, value)
+        if verbose:
+            try:
+                best = study.best_trial
+                best_value, best_number = float(best.value), best.number
+            except ValueError:  # no trial completed yet
+                best_value, best_number = math.nan, trial.number
+            print(trial_line(name, trial.number, int(n_trials), value, best_value, best_number), flush=True)
+
+    storage = study_storage(storage_dir or default_storage_dir()) if persist else None
+    study_name = study_name or default_study_name(
+        name, train, validation, objective=objective, seed=seed, base_params=fixed, features=features
+    )
+    done_before = len_finished(optuna, storage, study_name)
     study = optuna.create_study(
-        study_name=study_name or name,
+        study_name=study_name,
         storage=storage,
         load_if_exists=True,
         direction="maximize",
-        sampler=optuna.samplers.TPESampler(seed=seed + len_finished(optuna, storage, study_name or name)),
+        sampler=optuna.samplers.TPESampler(seed=seed + done_before),
     )
-    remaining = int(n_trials) - len_finished(optuna, storage, study_name or name, study)
+    finished = len_finished(optuna, storage, study_name, study)
+    remaining = int(n_trials) - finished
     if remaining > 0:
-        study.optimize(run, n_trials=remaining, timeout=timeout_s, catch=(ValueError, RuntimeError))
+        study.optimize(
+            run, n_trials=remaining, timeout=timeout_s, catch=(ValueError, RuntimeError), callbacks=[report]
+        )
     best = study.best_trial
     best_params = {**best.user_attrs.get("params", {}), **best.params}
     trials = study.trials_dataframe(attrs=("number", "value", "params", "state", "duration"))
-    return SearchResult(name, best_params, float(best.value), objective, trials, time.perf_counter() - t0)
+    return SearchResult(
+        name,
+        best_params,
+        float(best.value),
+        objective,
+        trials,
+        time.perf_counter() - t0,
+        study_name=study_name,
+        storage=None if storage is None else str(Path(storage_dir or default_storage_dir()) / STUDY_FILE),
+        n_new_trials=len_finished(optuna, storage, study_name, study) - (finished if persist else 0),
+    )
 
 
 # ----------------------------------------------------------------------------------------------- transfer
@@ -484,6 +606,9 @@ def train_model(
     pretrained: Any = None,
     strategy: str = "full",
     storage_dir: str | Path | None = None,
+    persist: bool = True,
+    min_events_per_class: int | None = None,
+    verbose: bool = False,
 ) -> TrainResult:
     """Train model ``name`` on a Samples dataset the protocol's way and (optionally) register it.
 
@@ -496,16 +621,18 @@ def train_model(
        ground-truth ceiling when ``ground_truth`` (table or ``ground_truth.csv``) is given;
     5. save to ``registry_root`` when given (``make_default`` marks it as the dashboard's default).
 
-    Train and validation need :data:`core.models.inputs.MIN_EVENTS_PER_CLASS` events of each class
-    (:class:`core.models.inputs.TooFewEventsError` otherwise); ``storage_dir`` persists the search's
-    optuna study (resumable, see :func:`search_hyperparameters`).
+    Train and validation need ``min_events_per_class`` (default
+    :data:`core.models.inputs.MIN_EVENTS_PER_CLASS`, 50) events of each class
+    (:class:`core.models.inputs.TooFewEventsError` naming the split and its counts otherwise). The search's
+    optuna study persists in ``storage_dir`` (default ``<work_dir>/studies``; ``persist=False``: in
+    memory) and resumes (see :func:`search_hyperparameters`); ``verbose`` prints its per-trial progress.
     """
     splits = split_names(samples)
     if "train" not in splits or "validation" not in splits:
         raise ValueError(f"the dataset needs train and validation splits, has {splits}")
     train, validation = select_split(samples, "train"), select_split(samples, "validation")
-    require_events_per_class(train, "train")
-    require_events_per_class(validation, "validation")
+    require_events_per_class(train, "train", min_events_per_class)
+    require_events_per_class(validation, "validation", min_events_per_class)
     tests = {s: select_split(samples, s) for s in splits if s not in {"train", "validation"}}
     feats = feature_names(samples)
     search = None
@@ -521,8 +648,10 @@ def train_model(
             objective=objective,
             base_params=params,
             features=feats,
+            verbose=verbose,
             storage_dir=storage_dir,
-            study_name=f"{name}-{samples_hash(samples)}-{objective}-seed{seed}",
+            persist=persist,
+            min_events_per_class=min_events_per_class,
         )
         chosen = {**search.best_params, "seed": seed}
     t0 = time.perf_counter()
@@ -553,6 +682,8 @@ def train_model(
         fit_seconds=fit_seconds,
         search=search,
     )
+    if hasattr(model, "training_summary"):  # neural models: the epochs run, for a report
+        result.extra["training"] = model.training_summary()
     if registry_root is not None:
         from core.models.registry import save_model
 
@@ -570,6 +701,7 @@ def train_model(
                 "n_boot": n_boot,
                 "fit_seconds": fit_seconds,
                 "best_epoch": getattr(model, "best_epoch_", None),
+                "stop_epoch": getattr(model, "stop_epoch_", None),
                 "transfer": getattr(model, "transfer_", None),
                 "search_best_value": search.best_value if search else None,
                 "dataset": _dataset_settings(samples),
@@ -602,9 +734,11 @@ def train_default_models(
     ground_truth: str | Path | pd.DataFrame | None = None,
     make_default: bool = True,
     progress: Callable[[str, TrainResult], None] | None = None,
+    min_events_per_class: int | None = None,
 ) -> dict[str, TrainResult]:
     """The demo path: train every model in ``names`` with :data:`QUICK_PARAMS` on ``samples``, register
-    each and make it the dashboard's default. ``progress(name, result)`` after each model."""
+    each and make it the dashboard's default. ``progress(name, result)`` after each model;
+    ``min_events_per_class`` as in :func:`train_model`."""
     results: dict[str, TrainResult] = {}
     for name in names:
         results[name] = train_model(
@@ -616,6 +750,7 @@ def train_default_models(
             ground_truth=ground_truth,
             registry_root=registry_root,
             make_default=make_default,
+            min_events_per_class=min_events_per_class,
         )
         if progress is not None:
             progress(name, results[name])

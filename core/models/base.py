@@ -43,7 +43,9 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 __all__ = [
+    "MAX_EPOCHS",
     "MIN_EPOCHS",
+    "PATIENCE",
     "VAL_SMOOTHING",
     "FlatSklearnClassifier",
     "SCALINGS",
@@ -163,11 +165,21 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
 # ------------------------------------------------------------------------------------------ torch models
 
 
+# The early-stopping defaults of every neural model, in one place (the estimators' ``__init__`` defaults
+# refer to these; ``core.training.QUICK_PARAMS`` does not repeat them). Units: epochs (full passes over the
+# training split), except the smoothing share.
+MAX_EPOCHS = 60
+"""``epochs``: the most epochs a fit runs (without validation data: exactly this many)."""
 MIN_EPOCHS = 15
-"""Early stopping never ends training before this many epochs (a few noisy validation epochs cannot)."""
+"""``min_epochs``: early stopping never ends training before this many epochs (a few noisy validation
+epochs cannot). Networks on weak signals sit at the coin's loss ln 2 for several epochs before learning."""
+PATIENCE = 8
+"""``patience``: epochs without a new minimum of the *smoothed* validation loss before training stops (only
+once ``min_epochs`` have run)."""
 VAL_SMOOTHING = 0.7
-"""Patience counts epochs without a new minimum of the validation loss smoothed by an exponential moving
-average that keeps this share of its past (0 = the raw loss); the weights of that minimum are restored."""
+"""``val_smoothing``: patience counts epochs without a new minimum of the validation loss smoothed by an
+exponential moving average, s_t = k·s_(t-1) + (1 − k)·loss_t with k this share of its past (0 = the raw
+loss; 0.7 ≈ the mean of the last ~3 epochs); the weights of that minimum are restored."""
 
 
 class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
@@ -182,7 +194,12 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
 
     Learned state: ``preprocessor_`` (the fitted :class:`SequenceScaler`), ``module_``, ``classes_``,
     ``n_features_in_``, ``seq_len_``, ``history_`` (per-epoch train/validation loss), ``best_epoch_``,
-    ``class_weight_``, ``frozen_groups_``, ``device_``.
+    ``class_weight_``, ``frozen_groups_``, ``device_``, and for a report of the training run:
+    ``history_`` — one dict per epoch with ``epoch``, ``train_loss`` and, with validation data,
+    ``val_loss``, ``val_loss_smoothed`` (the early-stopping curve) and ``val_auc`` (ROC-AUC, NaN when the
+    validation data hold one class); ``best_epoch_`` (the epoch whose weights were restored: the minimum of
+    the smoothed curve), ``stop_epoch_`` (the last epoch run) and ``stopped_early_`` (whether patience
+    ended the fit before ``epochs``); :meth:`training_summary` gathers them.
     """
 
     layer_groups: tuple[str, ...] = ()
@@ -294,9 +311,10 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                 total += float(loss.detach()) * len(idx)
             record = {"epoch": float(epoch), "train_loss": total / n}
             if has_val:
-                val_loss = self._loss(xv, yv, loss_fn)
+                val_loss, val_auc = self._loss(xv, yv, loss_fn)
                 smoothed = val_loss if smoothed is None else keep * smoothed + (1.0 - keep) * val_loss
                 record["val_loss"], record["val_loss_smoothed"] = val_loss, smoothed
+                record["val_auc"] = val_auc
                 if smoothed < best_loss - 1e-6:
                     best_loss, best_epoch, bad = smoothed, epoch, 0
                     best_state = copy.deepcopy(module.state_dict())
@@ -313,17 +331,42 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         if best_state is not None:
             module.load_state_dict(best_state)
         self.best_epoch_ = best_epoch if has_val else len(history)
+        self.stop_epoch_ = len(history)
+        self.stopped_early_ = len(history) < int(self.epochs)
         self.history_ = history
         module.eval()
 
     @torch.no_grad()
-    def _loss(self, xv: torch.Tensor, yv: torch.Tensor, loss_fn: nn.Module) -> float:
+    def _loss(self, xv: torch.Tensor, yv: torch.Tensor, loss_fn: nn.Module) -> tuple[float, float]:
+        """(weighted cross-entropy, ROC-AUC) of the module on validation tensors."""
+        from sklearn.metrics import roc_auc_score
+
         self.module_.eval()
         total = 0.0
+        margins = []
         for start in range(0, len(xv), self._inference_batch):
             sl = slice(start, start + self._inference_batch)
-            total += float(loss_fn(self.module_(xv[sl]), yv[sl])) * len(xv[sl])
-        return total / max(len(xv), 1)
+            logits = self.module_(xv[sl])
+            total += float(loss_fn(logits, yv[sl])) * len(xv[sl])
+            margins.append((logits[:, 1] - logits[:, 0]).double().cpu().numpy())
+        y = yv.cpu().numpy()
+        auc = float(roc_auc_score(y, np.concatenate(margins))) if len(np.unique(y)) == 2 else math.nan
+        return total / max(len(xv), 1), auc
+
+    def training_summary(self) -> dict[str, Any]:
+        """The training run for a report: the early-stopping settings (epochs), ``best_epoch``,
+        ``stop_epoch``, ``stopped_early`` and the per-epoch ``history`` (see the class docstring)."""
+        check_is_fitted(self, "module_")
+        return {
+            "epochs": int(self.epochs),
+            "min_epochs": int(self.min_epochs),
+            "patience": int(self.patience),
+            "val_smoothing": float(self.val_smoothing),
+            "best_epoch": int(self.best_epoch_),
+            "stop_epoch": int(getattr(self, "stop_epoch_", len(self.history_))),
+            "stopped_early": bool(getattr(self, "stopped_early_", len(self.history_) < int(self.epochs))),
+            "history": [dict(h) for h in self.history_],
+        }
 
     # -- inference ------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -356,6 +399,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             "seq_len_": self.seq_len_,
             "history_": self.history_,
             "best_epoch_": self.best_epoch_,
+            "stop_epoch_": getattr(self, "stop_epoch_", None),
+            "stopped_early_": getattr(self, "stopped_early_", None),
             "class_weight_": self.class_weight_,
             "frozen_groups_": self.frozen_groups_,
             "transfer_": getattr(self, "transfer_", None),
@@ -364,7 +409,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     def restore(self, state: dict[str, Any], state_dict: dict[str, torch.Tensor]) -> TorchSequenceClassifier:
         """Rebuild a fitted estimator from :meth:`fitted_state` and a module ``state_dict``."""
         for key, value in state.items():
-            if value is not None or key != "transfer_":
+            if value is not None or key not in ("transfer_", "stop_epoch_", "stopped_early_"):
                 setattr(self, key, value)
         self.device_ = resolve_device(self.device)
         self.module_ = self._build_module(int(self.n_features_in_), int(self.seq_len_))

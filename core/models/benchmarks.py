@@ -1,7 +1,7 @@
 """The benchmark classifiers of the paper's comparison, with the same scikit-learn face as SeqNetQuake.
 
 Neural (PyTorch, :class:`core.models.base.TorchSequenceClassifier`: class-weighted cross-entropy, Adam,
-early stopping on validation loss):
+early stopping on the smoothed validation loss, never before ``min_epochs``):
 
 - :class:`CNNClassifier` — ``conv_layers`` × [Conv1D over the whole L-step sequence, ReLU], dropout,
   max-pool 2, flatten, one ReLU dense layer, 2 logits. Layer groups ``conv``, ``head``.
@@ -32,7 +32,9 @@ from sklearn.svm import SVC
 from torch import nn
 
 from core.models.base import (
+    MAX_EPOCHS,
     MIN_EPOCHS,
+    PATIENCE,
     VAL_SMOOTHING,
     FlatSklearnClassifier,
     PlattScaled,
@@ -93,11 +95,11 @@ class CNNClassifier(TorchSequenceClassifier):
         kernel_size: int = 3,
         dense_units: int = 64,
         dropout: float = 0.3,
-        epochs: int = 40,
+        epochs: int = MAX_EPOCHS,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        patience: int = 6,
+        patience: int = PATIENCE,
         min_epochs: int = MIN_EPOCHS,
         val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",
@@ -176,11 +178,11 @@ class _RecurrentClassifier(TorchSequenceClassifier):
         layers: int = 1,
         dense_units: int = 32,
         dropout: float = 0.3,
-        epochs: int = 40,
+        epochs: int = MAX_EPOCHS,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        patience: int = 6,
+        patience: int = PATIENCE,
         min_epochs: int = MIN_EPOCHS,
         val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",

@@ -18,7 +18,7 @@ Architecture (the authors' public Keras code, DESIGN §1), for input sequences (
    (softmax in :meth:`predict_proba`).
 
 Layer groups for transfer learning: ``conv`` (step 2), ``lstm`` (step 3), ``head`` (step 4).
-Training: Adam, class-weighted cross-entropy, early stopping on validation loss (see
+Training: Adam, class-weighted cross-entropy, early stopping on the smoothed validation loss (see
 :mod:`core.models.base`).
 """
 
@@ -29,7 +29,15 @@ import math
 import torch
 from torch import nn
 
-from core.models.base import MIN_EPOCHS, VAL_SMOOTHING, TorchSequenceClassifier, conv_same, dense_stack
+from core.models.base import (
+    MAX_EPOCHS,
+    MIN_EPOCHS,
+    PATIENCE,
+    VAL_SMOOTHING,
+    TorchSequenceClassifier,
+    conv_same,
+    dense_stack,
+)
 
 __all__ = ["SeqNetQuake", "SeqNetQuakeNet", "chunk_geometry"]
 
@@ -123,11 +131,11 @@ class SeqNetQuake(TorchSequenceClassifier):
         dense_layers: int = 2,
         dense_units: int = 32,
         dropout: float = 0.2,
-        epochs: int = 40,
+        epochs: int = MAX_EPOCHS,
         batch_size: int = 64,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
-        patience: int = 6,
+        patience: int = PATIENCE,
         min_epochs: int = MIN_EPOCHS,
         val_smoothing: float = VAL_SMOOTHING,
         class_weight: str | dict | None = "balanced",

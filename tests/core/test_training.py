@@ -33,6 +33,12 @@ def _threads() -> None:
     torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _work_dir(tmp_path, monkeypatch) -> None:
+    """Searches persist their optuna study under ``<work_dir>/studies`` by default: a fresh one per test."""
+    monkeypatch.setenv("SEQNETQUAKE_WORK_DIR", str(tmp_path / "work"))
+
+
 @pytest.fixture(scope="module")
 def ds():
     return make_samples(n_events=40, L=20, seed=5, signal=2.5, injected_fraction=0.9, test2=True)
@@ -90,9 +96,10 @@ def test_test_split_never_touched_before_the_final_evaluation(ds, monkeypatch) -
 
 def test_search_is_seeded_and_stays_in_the_space(ds) -> None:
     train, val = select_split(ds, "train"), select_split(ds, "validation")
-    a = search_hyperparameters("svm", train, val, n_trials=4, seed=3)
-    b = search_hyperparameters("svm", train, val, n_trials=4, seed=3)
+    a = search_hyperparameters("svm", train, val, n_trials=4, seed=3, persist=False)
+    b = search_hyperparameters("svm", train, val, n_trials=4, seed=3, persist=False)
     assert a.best_params == b.best_params and a.best_value == b.best_value
+    assert a.storage is None and b.n_new_trials == 4  # in memory: both ran every trial
     assert 0.1 <= a.best_params["C"] <= 100 and a.best_params["seed"] == 3
     assert len(a.trials) == 4 and -1 <= a.best_value <= 1
     snq = search_hyperparameters(
