@@ -61,3 +61,10 @@ clean:
 TESTBED_ARGS ?=
 testbed: install
 	$(BIN)/python -m core testbed $(TESTBED_ARGS)
+
+## The paper suite on the protocol testbed → reports/protocol/ (3 training seeds, SeqNetQuake searched on
+## validation; resumable: rerun to continue). docs/protocol.md says what it does and how long it takes.
+.PHONY: protocol
+protocol: testbed
+	$(BIN)/python -m core experiments --testbed data/generated/testbed --search --trials 10 \
+	  --search-models seqnetquake --seeds 0,1,2 --fractions 0.25,1.0 --out reports/protocol

@@ -786,7 +786,13 @@ def evaluate_command(
 
 @app.command("experiments")
 def experiments_command(
-    archive: Annotated[Path, typer.Option(help="CSES-01 archive folder (generated or real pass files)")],
+    archive: Annotated[
+        Path | None, typer.Option(help="CSES-01 archive folder (generated or real pass files)")
+    ] = None,
+    testbed: Annotated[
+        Path | None,
+        typer.Option(help="a `core testbed` folder: its datasets (datasets/<config>.nc) and ground truth"),
+    ] = None,
     suite: Annotated[
         str, typer.Option(help="paper (every dataset configuration) or quick (one variant per family)")
     ] = "paper",
@@ -858,9 +864,11 @@ def experiments_command(
     unknown = [n for n in names if n not in MODEL_NAMES]
     if unknown:
         fail(f"unknown model {', '.join(map(repr, unknown))}; known: {', '.join(MODEL_NAMES)}")
-    for folder in (archive, demeter_archive):
+    if (archive is None) == (testbed is None):
+        fail("give --archive (datasets are built from it) or --testbed (its datasets are used), not both")
+    for folder in (archive, demeter_archive, testbed):
         if folder is not None and not folder.is_dir():
-            fail(f"archive folder {folder} does not exist")
+            fail(f"folder {folder} does not exist")
     try:
         seed_list = [int(v) for v in seeds.split(",") if v.strip()]
     except ValueError:
@@ -886,7 +894,7 @@ def experiments_command(
     if any(not 0 < f <= 1 for f in fraction_list):
         fail(f"--fractions must lie in (0, 1], got {fractions!r}")
     overrides = _parse_overrides(config_override)
-    gt = _ground_truth_path(ground_truth, archive)
+    gt = _ground_truth_path(ground_truth, archive if testbed is None else testbed / "archive")
     try:
         configs = ds_mod.load_configs()
     except (OSError, ValueError) as exc:
@@ -900,6 +908,20 @@ def experiments_command(
     except (catalog_mod.CatalogError, ValueError) as exc:
         fail(str(exc))
     built, skipped = {}, {}
+    if testbed is not None:
+        for name in settings:
+            path = testbed / "datasets" / f"{name}.nc"
+            if not path.is_file():
+                skipped[name] = f"{path} does not exist (run `python -m core testbed --out {testbed}`)"
+                continue
+            samples = ds_mod.load_samples(path)
+            why = _unusable_for_training(samples)
+            if why:
+                skipped[name] = why
+            else:
+                built[name] = samples
+                console.print(f"[dim]dataset {name}: {samples.sizes['sample']:,} samples ({path})[/]")
+        settings = {}
     for name, cfg in settings.items():
         source = demeter_archive if "DEMETER" in cfg.window.satellites else archive
         if source is None:

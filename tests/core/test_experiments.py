@@ -117,3 +117,27 @@ def test_png_export_falls_back_to_html(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "plotly.min.js").exists()  # standalone offline: plotly.js written beside the figures
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
     assert experiments._gain(0.5, 0.4) == pytest.approx(0.25)
+
+
+def test_cli_runs_the_suite_on_a_testbed_folder(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.datasets import write_samples
+
+    bed = tmp_path / "bed"
+    (bed / "datasets").mkdir(parents=True)
+    (bed / "archive").mkdir()
+    cses = make_samples(30, 20, seed=1, signal=2.0)
+    write_samples(cses, bed / "datasets" / "cses-default.nc")
+    ground_truth_table(cses).to_csv(bed / "archive" / "ground_truth.csv", index=False)
+    out = tmp_path / "report"
+    args = ["experiments", "--testbed", str(bed), "--suite", "quick", "--model", "svm", "--seeds", "0,1"]
+    result = CliRunner().invoke(app, [*args, "--n-boot", "10", "--no-figures", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "skipped dataset cses-L10" in result.output  # not in the testbed folder: said, not fatal
+    e = pd.read_csv(out / "e_benchmarks.csv")
+    assert set(e["model"]) == {"seqnetquake", "svm"} and (e["n_seeds"] == 2).all()
+    assert "ceiling_event_mcc" in e  # the testbed's ground truth was found
+    both = CliRunner().invoke(app, [*args, "--archive", str(bed), "--out", str(out)])
+    assert both.exit_code != 0 and "not both" in both.output
