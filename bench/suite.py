@@ -40,6 +40,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "index": ("bench_index", [], ["--files", "200", "--index", "10000", "--queries", "100"]),
     "dataset": ("bench_dataset", [], ["--months", "1"]),
     "models": ("bench_models", [], ["--events", "1000", "--repeat", "10"]),
+    "training": ("bench_training", [], ["--samples", "1000", "--epochs", "2"]),
     "dashboard": ("bench_dashboard", [], ["--events", "3", "--map-repeats", "1", "--export-repeats", "2"]),
     "load": ("bench_load", [], ["--passes", "1", "--baseline", "2"]),
 }
@@ -49,6 +50,7 @@ TITLES = {
     "index": "pass index",
     "dataset": "datasets",
     "models": "models",
+    "training": "training throughput",
     "dashboard": "dashboard in a real browser",
     "load": "dashboard under load (gunicorn)",
 }
