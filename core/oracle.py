@@ -28,7 +28,6 @@ from core.synthetic import ionosphere as iono
 from core.synthetic.orbit import half_orbit_at, master_times, mission, position
 from core.synthetic.precursors import (
     PrecursorModel,
-    candidates_for,
     draw_precursors,
     precursor_perturbation,
     select_events,
@@ -162,7 +161,11 @@ def oracle_inputs(
     ev_lat = np.asarray(samples["event_lat"].values, dtype=float)
     ev_lon = np.asarray(samples["event_lon"].values, dtype=float)
     radius = 10.0 ** (0.43 * np.asarray(samples["event_mag"].values, dtype=float))
-    for (sat, orbit, half), rows in keys.groupby(["satellite", "orbit", "half"], sort=False).groups.items():
+    injected = [p for p in precursors if p.injected]
+    win_start = np.array([p.window_start for p in injected], dtype="datetime64[ns]")
+    win_end = np.array([p.time for p in injected], dtype="datetime64[ns]")
+    # passes in time order (orbit numbers grow with time): each day's PyIRI grid is loaded once
+    for (sat, orbit, half), rows in sorted(keys.groupby(["satellite", "orbit", "half"]).groups.items()):
         idx = np.asarray(rows)
         ho = half_orbit_at(str(sat), int(orbit), str(half))
         times = master_times(ho)
@@ -170,7 +173,8 @@ def oracle_inputs(
         day = ho.t_start.astype("datetime64[D]")
         h0 = mission(ho.satellite).era_at(ho.t_start)[1]
         grid = iono.ne_grid(day, (h0 - 20.0, h0, h0 + 20.0), cache_dir=cache)
-        cands = candidates_for(precursors, ho)
+        active = np.flatnonzero((win_start <= ho.t_start) & (ho.t_start < win_end))  # as candidates_for
+        cands = [injected[j] for j in active]
         dlog, _ = precursor_perturbation(cands, ho, track.time, track.lat, track.lon, seed=seed, model=model)
         for i in idx:
             k = (t_start[i] - ho.t_start) // np.timedelta64(1, "s") + np.round(dt_s).astype(np.int64)
