@@ -400,6 +400,10 @@ def _normalise(
         # pandas reads the words "now" and "today" as the current time: not an origin time
         time = time.mask(text.str.strip().str.lower().isin(["now", "today"]))
         updated = pd.to_datetime(raw["updated"].astype(str), format="ISO8601", utc=True, errors="coerce")
+    # times the nanosecond time base cannot hold (before 1678 or after 2261) are not origin times
+    lo, hi = pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC")
+    time = time.where((time > lo) & (time < hi))
+    updated = updated.where((updated > lo) & (updated < hi))
     lat, lon, depth, mag = num("lat"), num("lon"), num("depth") * depth_scale, num("mag")
     # "inf", "Infinity", "1e400" parse as ±inf: not a magnitude or a depth (counted as non-numeric below)
     mag = mag.where(np.isfinite(mag))

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from core.catalog import CatalogError, load_catalog
@@ -614,6 +614,17 @@ GARBAGE_FEATURE = st.one_of(
 
 @settings(max_examples=40, deadline=None)
 @given(events=EVENTS, garbage=st.lists(GARBAGE_FEATURE, min_size=1, max_size=5))
+@example(  # a time in ms past 2262: no nanosecond timestamp holds it (found by hypothesis)
+    events=[],
+    garbage=[
+        {
+            "type": "Feature",
+            "id": None,
+            "properties": {"time": 9_223_372_036_855, "mag": None},
+            "geometry": None,
+        }
+    ],
+)
 def test_garbage_geojson_features_never_crash(scratch, events, garbage) -> None:
     doc = json.loads(_geojson(events))
     for k, feat in enumerate(garbage):
