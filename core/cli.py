@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import shutil
+import sys
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -955,6 +957,7 @@ def experiments_command(
             n_trials=trials,
             search_models=[m.strip() for m in search_models.split(",")] if search_models else None,
             fractions=fraction_list,
+            command="python -m core " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
             ground_truth=gt,
             models=tuple(names),
             figures=figures,

@@ -1114,6 +1114,7 @@ def _report_md(
         f" · training seeds {', '.join(map(str, info['seeds']))} · {info['n_boot']} bootstrap draws by event"
         f" · {info['machine']}",
         "",
+        *([f"Command: `{info['command']}`", ""] if info.get("command") else []),
         f"> **{SYNTHETIC_STATEMENT}**",
         "",
         "## Headline: the paper vs ours",
@@ -1286,6 +1287,7 @@ def run_paper_suite(
     png: bool = True,
     resume: bool = True,
     search_models: Sequence[str] | None = None,
+    command: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run experiments (a)–(e) on ``datasets`` and write CSV tables, figures and ``report.md`` to ``out_dir``.
@@ -1299,8 +1301,8 @@ def run_paper_suite(
     ``n_boot`` 1000, placebo shuffle and shift.
     ``ground_truth``: the synthetic archive's ``ground_truth.csv`` (adds the label ceiling and the oracle
     rows, :mod:`core.oracle`). ``resume``: every finished fit is kept under ``out_dir/runs`` and reused by
-    a rerun (an interrupted suite continues where it stopped). ``progress(message)`` is called before each
-    fit.
+    a rerun (an interrupted suite continues where it stopped). ``command``: the command line that made
+    the run, quoted at the top of the report. ``progress(message)`` is called before each fit.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -1419,6 +1421,7 @@ def run_paper_suite(
         "n_boot": n_boot,
         "n_trials": 0 if quick else n_trials,
         "search_models": [] if quick else sorted(suite.search_models),
+        "command": command,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared)",
         "datasets": {
             k: {

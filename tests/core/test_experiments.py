@@ -139,5 +139,6 @@ def test_cli_runs_the_suite_on_a_testbed_folder(tmp_path) -> None:
     e = pd.read_csv(out / "e_benchmarks.csv")
     assert set(e["model"]) == {"seqnetquake", "svm"} and (e["n_seeds"] == 2).all()
     assert "ceiling_event_mcc" in e  # the testbed's ground truth was found
+    assert "Command: `python -m core " in (out / "report.md").read_text()  # how to make it again
     both = CliRunner().invoke(app, [*args, "--archive", str(bed), "--out", str(out)])
     assert both.exit_code != 0 and "not both" in both.output
