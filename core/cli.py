@@ -798,6 +798,10 @@ def experiments_command(
     suite: Annotated[
         str, typer.Option(help="paper (every dataset configuration) or quick (one variant per family)")
     ] = "paper",
+    configs: Annotated[
+        str | None,
+        typer.Option(help="comma-separated dataset configurations instead of the suite's (a subset runs)"),
+    ] = None,
     demeter_archive: Annotated[
         Path | None, typer.Option(help="DEMETER archive folder (pre-training source for transfer)")
     ] = None,
@@ -898,13 +902,14 @@ def experiments_command(
     overrides = _parse_overrides(config_override)
     gt = _ground_truth_path(ground_truth, archive if testbed is None else testbed / "archive")
     try:
-        configs = ds_mod.load_configs()
+        known = ds_mod.load_configs()
     except (OSError, ValueError) as exc:
         fail(f"cannot read {ds_mod.CONFIG_PATH}: {exc}")
-    missing = [n for n in suites[suite] if n not in configs]
+    names_wanted = [c.strip() for c in configs.split(",") if c.strip()] if configs else suites[suite]
+    missing = [n for n in names_wanted if n not in known]
     if missing:
         fail(f"{ds_mod.CONFIG_PATH.name} lacks the configuration(s) {', '.join(missing)}")
-    settings = {n: _apply_overrides(configs[n], overrides) for n in suites[suite]}
+    settings = {n: _apply_overrides(known[n], overrides) for n in names_wanted}
     try:
         cat = catalog_mod.load_default_catalog(default_settings())
     except (catalog_mod.CatalogError, ValueError) as exc:

@@ -142,3 +142,5 @@ def test_cli_runs_the_suite_on_a_testbed_folder(tmp_path) -> None:
     assert "Command: `python -m core " in (out / "report.md").read_text()  # how to make it again
     both = CliRunner().invoke(app, [*args, "--archive", str(bed), "--out", str(out)])
     assert both.exit_code != 0 and "not both" in both.output
+    subset = CliRunner().invoke(app, [*args, "--configs", "cses-default,no-such", "--out", str(out)])
+    assert subset.exit_code != 0 and "lacks the configuration(s) no-such" in subset.output
