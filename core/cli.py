@@ -802,6 +802,10 @@ def experiments_command(
         str | None,
         typer.Option(help="comma-separated dataset configurations instead of the suite's (a subset runs)"),
     ] = None,
+    parts: Annotated[
+        str | None,
+        typer.Option(help="comma-separated experiments to run, of a,b,c,d,e,f (default all)"),
+    ] = None,
     demeter_archive: Annotated[
         Path | None, typer.Option(help="DEMETER archive folder (pre-training source for transfer)")
     ] = None,
@@ -963,6 +967,7 @@ def experiments_command(
             search_models=[m.strip() for m in search_models.split(",")] if search_models else None,
             fractions=fraction_list,
             command="python -m core " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            parts=[p.strip() for p in parts.split(",") if p.strip()] if parts else None,
             ground_truth=gt,
             models=tuple(names),
             figures=figures,

@@ -95,6 +95,16 @@ BACKGROUND_KEY = "cses-background"
 SOURCE_BACKGROUND_KEY = "demeter-background"
 #: training seeds of every model figure (mean ± sd over them, interval of the mean by event)
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
+#: the experiments of the suite: (a)–(c) the variant families, (d) transfer, (e) benchmarks, (f) features
+SUITE_PARTS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f")
+_PART_TABLE = {
+    "a": "a_spatial_windows",
+    "b": "b_sequence_lengths",
+    "c": "c_day_night",
+    "d": "d_transfer",
+    "e": "e_benchmarks",
+    "f": "f_features",
+}
 ALIASES = {"cses": DEFAULT_KEY, "demeter": SOURCE_KEY}
 
 #: Experiment families: dataset key → variant label (the default dataset belongs to each family).
@@ -1300,6 +1310,7 @@ def run_paper_suite(
     search_models: Sequence[str] | None = None,
     command: str | None = None,
     min_events_per_class: int | None = None,
+    parts: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run experiments (a)–(e) on ``datasets`` and write CSV tables, figures and ``report.md`` to ``out_dir``.
@@ -1316,7 +1327,9 @@ def run_paper_suite(
     a rerun (an interrupted suite continues where it stopped). ``command``: the command line that made
     the run, quoted at the top of the report. ``min_events_per_class``: the events of each class a train
     or validation split needs (default :data:`core.models.inputs.MIN_EVENTS_PER_CLASS`; lower only for
-    a small demo, and the report says so). ``progress(message)`` is called before each fit.
+    a small demo, and the report says so). ``parts``: the experiments to run (:data:`SUITE_PARTS`, default
+    all; with ``resume`` a suite can run in parts and be completed later). ``progress(message)`` is called
+    before each fit.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -1347,7 +1360,13 @@ def run_paper_suite(
 
     main_key, main_source = DEFAULT_KEY, SOURCE_KEY
     t0 = time.perf_counter()
-    if DEFAULT_KEY in data and BACKGROUND_KEY in data:
+    wanted = set(SUITE_PARTS if parts is None else parts)
+    unknown = wanted - set(SUITE_PARTS)
+    if unknown:
+        raise ValueError(f"unknown suite part(s) {sorted(unknown)}; known: {', '.join(SUITE_PARTS)}")
+    for part in sorted(set(SUITE_PARTS) - wanted):
+        skipped[_PART_TABLE[part]] = "not asked for in this run (parts)"
+    if "f" in wanted and DEFAULT_KEY in data and BACKGROUND_KEY in data:
         tables["f_features"], main_key = suite.feature_choice()
         if main_key == BACKGROUND_KEY:
             main_source = SOURCE_BACKGROUND_KEY
@@ -1356,32 +1375,32 @@ def run_paper_suite(
                     f"no {SOURCE_BACKGROUND_KEY!r} dataset: (d) uses the raw {DEFAULT_KEY!r} / {SOURCE_KEY!r}"
                 )
                 main_source = SOURCE_KEY
-    else:
+    elif "f" in wanted:
         skipped["f_features"] = f"needs the datasets {DEFAULT_KEY!r} and {BACKGROUND_KEY!r}"
     timings["f_features"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if main_key in data:
+    if "e" in wanted and main_key in data:
         e_table, placebo, e_results = suite.benchmarks(main_key, models, placebo_modes)
         tables["e_benchmarks"] = e_table
         if not placebo.empty:
             tables["placebo"] = placebo
-    else:
+    elif "e" in wanted:
         skipped["e_benchmarks"] = f"needs the dataset {main_key!r}"
     timings["e_benchmarks"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     d_key = main_key if main_source != SOURCE_KEY else DEFAULT_KEY
-    if d_key in data and main_source in data:
+    if "d" in wanted and d_key in data and main_source in data:
         d_table, curve, best_strategy, extra = suite.transfer(
             d_key, main_source, strategies, fractions, curve_seeds
         )
         tables["d_transfer"], tables["d_learning_curve"] = d_table, curve
         timings.update(extra)
-    else:
+    elif "d" in wanted:
         skipped["d_transfer"] = f"needs the datasets {d_key!r} and {main_source!r}"
     timings["d_transfer"] = time.perf_counter() - t0
     # the families last: (f), (e) and (d) make the headline; the variants are the longest fits
-    for family in FAMILIES:
+    for family in (f for f in FAMILIES if f[0] in wanted):
         t0 = time.perf_counter()
         table, why = suite.family(family)
         timings[family] = time.perf_counter() - t0
@@ -1404,7 +1423,7 @@ def run_paper_suite(
             for n, r in e_results.items()
             if "test" in r.tests
         }
-        oracle = suite.oracle(main_key)
+        oracle = suite.oracle(main_key) if tests else None
         if oracle is not None and "test" in oracle.tests:
             tests[ORACLE_NAME] = oracle.tests["test"]
         if tests:

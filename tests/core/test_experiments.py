@@ -144,3 +144,21 @@ def test_cli_runs_the_suite_on_a_testbed_folder(tmp_path) -> None:
     assert both.exit_code != 0 and "not both" in both.output
     subset = CliRunner().invoke(app, [*args, "--configs", "cses-default,no-such", "--out", str(out)])
     assert subset.exit_code != 0 and "lacks the configuration(s) no-such" in subset.output
+
+
+def test_a_suite_runs_in_parts_and_a_rerun_completes_it_from_its_store(tmp_path) -> None:
+    data = {"cses": make_samples(30, 20, seed=1, signal=2.0), "cses-L10": make_samples(24, 10, seed=3)}
+    kw = dict(quick=True, seeds=(0, 1, 2), n_boot=10, models=("seqnetquake", "svm"), figures=False)
+    first = run_paper_suite(data, tmp_path, parts=("b",), **kw)
+    assert set(first.tables) == {"b_sequence_lengths"} and first.skipped["e_benchmarks"].startswith(
+        "not asked"
+    )
+    messages: list[str] = []
+    second = run_paper_suite(data, tmp_path, progress=messages.append, **kw)
+    assert {"b_sequence_lengths", "e_benchmarks"} <= set(second.tables)
+    # the seqnetquake fits of (b) came from the store: only the new ones were trained
+    assert not any("seqnetquake on cses-L10" in m for m in messages)
+    assert any("svm on cses-default" in m for m in messages)
+    pd.testing.assert_frame_equal(first.tables["b_sequence_lengths"], second.tables["b_sequence_lengths"])
+    with pytest.raises(ValueError, match="unknown suite part"):
+        run_paper_suite(data, tmp_path, parts=("z",), **kw)
