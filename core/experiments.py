@@ -521,11 +521,22 @@ class _Suite:
             out["n_seeds"] = 0  # deterministic (the oracle)
         return out
 
-    def oracle_rows(self, experiment: str, key: str, variant: str = ORACLE_NAME, **extra: Any) -> list[dict]:
+    def oracle_for(self, key: str) -> tuple[PipelineResult | None, str]:
+        """The oracle of ``key``, or — for deviation features, which it cannot read — of the raw
+        :data:`DEFAULT_KEY` (same events and passes, samples without a background value included), with
+        the dataset it was computed on."""
         res = self.oracle(key)
+        if res is None and key == BACKGROUND_KEY and DEFAULT_KEY in self.data:
+            return self.oracle(DEFAULT_KEY), DEFAULT_KEY
+        return res, key
+
+    def oracle_rows(self, experiment: str, key: str, variant: str = ORACLE_NAME, **extra: Any) -> list[dict]:
+        res, src = self.oracle_for(key)
         if res is None:
             return []
-        return [self.row(experiment, variant, "oracle", key, res, split, **extra) for split in res.tests]
+        if src != key:
+            variant = f"{variant}, on {src}"
+        return [self.row(experiment, variant, "oracle", src, res, split, **extra) for split in res.tests]
 
     # -- (a)(b)(c) -------------------------------------------------------------------------------------
     def family(self, family: str) -> tuple[pd.DataFrame, str | None]:
@@ -560,8 +571,9 @@ class _Suite:
         ):
             for split in runs[key].tests:
                 rows.append(self.row("f_features", label, "seqnetquake", key, runs[key], split))
+        rows += self.oracle_rows("f_features", DEFAULT_KEY)
         table = pd.DataFrame(rows)
-        table["chosen_on_validation"] = table["dataset"] == chosen
+        table["chosen_on_validation"] = (table["dataset"] == chosen) & (table["model"] != "oracle")
         return table, chosen
 
     # -- (d) -------------------------------------------------------------------------------------------
@@ -1423,7 +1435,7 @@ def run_paper_suite(
             for n, r in e_results.items()
             if "test" in r.tests
         }
-        oracle = suite.oracle(main_key) if tests else None
+        oracle = suite.oracle_for(main_key)[0] if tests else None
         if oracle is not None and "test" in oracle.tests:
             tests[ORACLE_NAME] = oracle.tests["test"]
         if tests:
