@@ -102,10 +102,13 @@ def _raw_ne(samples: xr.Dataset) -> np.ndarray:
 
 
 def json_settings(samples: xr.Dataset) -> dict[str, Any]:
-    """The dataset's settings (its ``settings`` JSON attribute)."""
+    """The dataset's settings (its ``settings`` JSON attribute), the window settings (``background``,
+    ``log_density``, ``cadence_s``, …) merged in at the top level."""
     import json
 
-    return json.loads(samples.attrs.get("settings", "{}"))
+    settings = json.loads(samples.attrs.get("settings", "{}"))
+    window = settings.pop("window", None)
+    return {**settings, **(window if isinstance(window, dict) else {})}
 
 
 def oracle_inputs(

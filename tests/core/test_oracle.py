@@ -116,3 +116,17 @@ def test_refuses_samples_that_are_not_generated() -> None:
     fake = make_samples(10, 20, seed=1)
     with pytest.raises(ValueError, match="oracle"):
         oracle_pipeline(fake, ground_truth=ground_truth_table(fake).assign(seed=0, difficulty=1.0))
+
+
+def test_refuses_deviation_features(built) -> None:
+    import json
+
+    data, cat, cache = built
+    ds, arch = data[1.0]
+    settings = json.loads(ds.attrs["settings"])
+    settings["window"]["background"] = "median"  # as a cses-background dataset stores it
+    deviation = ds.assign_attrs(settings=json.dumps(settings))
+    with pytest.raises(ValueError, match="background = 'median'"):
+        oracle_inputs(
+            deviation, seed=SEED, difficulty=1.0, catalog=cat, precursor_model=MODEL, cache_dir=cache
+        )
