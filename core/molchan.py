@@ -175,5 +175,8 @@ def plot_molchan(
         )
     fig.update_xaxes(title_text="fraction of space-time alarmed τ", range=[0, 1])
     fig.update_yaxes(title_text="miss rate ν", range=[0, 1])
-    fig.update_layout(title=title, width=800, height=600, template="plotly_white")
+    # one legend row per curve and point: room for ~20 rows beside a square plot
+    fig.update_layout(
+        title=title, width=1000, height=720, template="plotly_white", legend={"font": {"size": 11}}
+    )
     return fig
