@@ -196,7 +196,8 @@ def test_experiments_builds_skips_and_reports(trained, tmp_path, monkeypatch) ->
     args += ["--model", "svm", "--no-figures", "--n-boot", "10", "--config-override", "bbox=95,-50,180,55"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert set(seen) == {"cses-default", "cses-500km", "cses-L10", "cses-day"}  # demeter: no archive given
+    # demeter: no archive given
+    assert set(seen) == {"cses-default", "cses-500km", "cses-L10", "cses-day", "cses-background"}
     assert all(cfg.bbox == (95.0, -50.0, 180.0, 55.0) for cfg in seen.values())
     assert "skipped dataset demeter-default: no --demeter-archive given" in result.output
     assert "skipped dataset cses-day: no samples" in result.output
