@@ -891,18 +891,6 @@ def experiments_command(
         fail(f"--fractions must be comma-separated numbers in (0, 1], got {fractions!r}")
     if any(not 0 < f <= 1 for f in fraction_list):
         fail(f"--fractions must lie in (0, 1], got {fractions!r}")
-    try:
-        seed_list = [int(v) for v in seeds.split(",") if v.strip()]
-    except ValueError:
-        fail(f"--seeds must be comma-separated integers, got {seeds!r}")
-    if not seed_list:
-        fail("--seeds needs at least one seed")
-    try:
-        fraction_list = [float(v) for v in fractions.split(",") if v.strip()]
-    except ValueError:
-        fail(f"--fractions must be comma-separated numbers in (0, 1], got {fractions!r}")
-    if any(not 0 < f <= 1 for f in fraction_list):
-        fail(f"--fractions must lie in (0, 1], got {fractions!r}")
     overrides = _parse_overrides(config_override)
     gt = _ground_truth_path(ground_truth, archive if testbed is None else testbed / "archive")
     try:

@@ -260,13 +260,11 @@ def _markdown_table(
 
 @dataclass
 class SeedRuns:
-    """One model on one dataset, trained once per training seed (``seeds``), each through the whole
+    """One model on one dataset, trained once per training seed of the suite, each through the whole
     protocol; ``seconds`` the fit time per seed."""
 
     results: list[PipelineResult]
     seconds: list[float]
-    params: dict[str, Any]
-    seeds: list[int]
 
     @property
     def tests(self) -> dict[str, Evaluation]:
@@ -455,7 +453,7 @@ class _Suite:
                 res, secs = self.stored(self.tag("fit", name, self.hashes[key], seed), run)
                 results.append(res)
                 seconds.append(secs)
-            self.cache[ck] = SeedRuns(results, seconds, params, list(self.seeds))
+            self.cache[ck] = SeedRuns(results, seconds)
         return self.cache[ck]
 
     def oracle(self, key: str) -> PipelineResult | None:
@@ -618,7 +616,7 @@ class _Suite:
                     ),
                 )
             )
-        zero = SeedRuns(zero_results, pre_secs, params, list(self.seeds))
+        zero = SeedRuns(zero_results, pre_secs)
         for split in zero.tests:
             rows.append(
                 self.row(
@@ -648,7 +646,7 @@ class _Suite:
                 )
                 results.append(res)
                 seconds.append(secs)
-            tuned[strategy] = SeedRuns(results, seconds, params, list(self.seeds))
+            tuned[strategy] = SeedRuns(results, seconds)
             for split in tuned[strategy].tests:
                 rows.append(
                     self.row(
@@ -764,7 +762,7 @@ class _Suite:
                 res, secs = self.stored(self.tag("placebo", mode, self.hashes[key], seed), run)
                 res_list.append(res)
                 seconds.append(secs)
-            runs = SeedRuns(res_list, seconds, params, list(self.seeds))
+            runs = SeedRuns(res_list, seconds)
             for split in runs.tests:
                 placebo_rows.append(
                     self.row("placebo", f"placebo ({mode}: event labels)", "seqnetquake", key, runs, split)
