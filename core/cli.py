@@ -9,7 +9,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ def _root() -> None:
     """SeqNetQuake workbench: catalog, satellite data, datasets, models."""
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print one clear error line and exit with status 2 (no traceback)."""
     console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(2)
@@ -308,7 +308,7 @@ def dataset_command(
         _print_dataset_report(report)
 
 
-def _print_dataset_report(report) -> None:  # noqa: ANN001 — core.datasets.DatasetReport, imported lazily
+def _print_dataset_report(report) -> None:  # core.datasets.DatasetReport, imported lazily
     """The counts report of one dataset as rich tables."""
     how = "loaded from cache (unchanged)" if report.cached else f"built in {report.seconds:.1f} s"
     table = Table(title=f"{report.name} ({', '.join(report.satellites)}): {how}")
@@ -470,7 +470,7 @@ def _parse_overrides(items: list[str] | None) -> dict[tuple[str | None, str], ob
     return out
 
 
-def _apply_overrides(settings, overrides: dict[tuple[str | None, str], object]):  # noqa: ANN001, ANN202
+def _apply_overrides(settings, overrides: dict[tuple[str | None, str], object]):
     """``settings`` (a DatasetSettings) with the ``overrides`` that concern its satellites applied through
     ``DatasetSettings.from_dict`` (unknown keys and invalid values end in one error line)."""
     sats = set(settings.window.satellites)
@@ -494,7 +494,7 @@ def _ground_truth_path(explicit: Path | None, archive: Path | None) -> Path | No
     return None
 
 
-def _read_samples(path: Path):  # noqa: ANN202 — xarray.Dataset, imported lazily
+def _read_samples(path: Path):  # xarray.Dataset, imported lazily
     from core.datasets import load_samples
 
     if not path.is_file():
@@ -511,7 +511,7 @@ def _samples_for_training(
     archive: Path | None,
     overrides: dict[tuple[str | None, str], object],
     workers: int | None,
-):  # noqa: ANN202 — xarray.Dataset
+):  # xarray.Dataset
     """The Samples dataset to train on: a file, or a named configuration built (or loaded from cache)."""
     from core import datasets as ds_mod
 
@@ -616,7 +616,7 @@ def train_command(
     results: dict = {}
     current = names[0]
 
-    def done(name: str, result) -> None:  # noqa: ANN001 — core.training.TrainResult
+    def done(name: str, result) -> None:  # core.training.TrainResult
         nonlocal current
         results[name] = result
         console.print(f"[dim]trained {name} in {result.fit_seconds:.1f} s[/]")
@@ -852,6 +852,12 @@ def experiments_command(
     workers: Annotated[
         int | None, typer.Option(help="worker processes for the dataset builds (default all cores)")
     ] = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="model registry receiving the suite's models with their cards (dashboard --registry)"
+        ),
+    ] = None,
 ) -> None:
     """Regenerate the structure of the paper's results: build the suite's datasets, run experiments
     (a)–(e), write CSV tables, figures and report.md."""
@@ -959,6 +965,8 @@ def experiments_command(
             ground_truth=gt,
             models=tuple(names),
             figures=figures,
+            registry=registry,
+            registry_title=f"{'protocol-scale run' if testbed is not None else 'experiments suite'} ({out})",
             progress=lambda message: console.print(f"[dim]{message} …[/]"),
         )
     except (ValueError, RuntimeError) as exc:
@@ -988,7 +996,7 @@ def experiments_command(
     console.print(f"[dim]{SYNTHETIC_STATEMENT}[/]")
 
 
-def _unusable_for_training(samples) -> str | None:  # noqa: ANN001 — xarray.Dataset
+def _unusable_for_training(samples) -> str | None:  # xarray.Dataset
     """Why a samples dataset cannot go through fit-on-train / select-on-validation, or None."""
     from core.models.inputs import select_split, split_names
 
@@ -1010,7 +1018,7 @@ def _pct_text(value: object) -> str:
     return f"{float(value) * 100:+.1f} %" if _finite(value) else "–"  # type: ignore[arg-type]
 
 
-def _no_sequences_reason(windows, settings) -> str:  # noqa: ANN001 — EventWindows, DatasetSettings
+def _no_sequences_reason(windows, settings) -> str:  # EventWindows, DatasetSettings
     from core.windows import describe_outcome
 
     return describe_outcome(windows.outcome, settings.window, windows.target.mag)
@@ -1061,6 +1069,7 @@ def score_command(
             fail(f"event {event!r} has no samples in {dataset.name}")
         _print_event_header_from_samples(event, samples)
     else:
+        assert archive is not None  # exactly one of --archive / --dataset (checked above)
         try:
             settings = ds_mod.get_config(config)
         except (OSError, ValueError) as exc:
@@ -1149,7 +1158,7 @@ def _print_ground_truth(event: str, archive: Path) -> None:
     )
 
 
-def _print_event_header_from_samples(event: str, samples) -> None:  # noqa: ANN001 — xarray.Dataset
+def _print_event_header_from_samples(event: str, samples) -> None:  # xarray.Dataset
     parts = [event]
     if "event_mag" in samples.coords:
         parts.append(f"M{float(samples['event_mag'].values[0]):.1f}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT: Path = Path(__file__).resolve().parents[1]
 
@@ -20,6 +21,11 @@ REPO_ROOT: Path = Path(__file__).resolve().parents[1]
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def _env_optional_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else None
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class Settings:
     reports_dir: Path = field(
         default_factory=lambda: _env_path("SEQNETQUAKE_REPORTS_DIR", REPO_ROOT / "reports")
     )
+    #: the model registry whose defaults score events (None: see core.models.registry.scoring_registry)
+    registry_dir: Path | None = field(default_factory=lambda: _env_optional_path("SEQNETQUAKE_REGISTRY"))
     # Event selection (DESIGN §4)
     event_types: tuple[str, ...] = ("earthquake",)
     min_mag: float = 5.0
@@ -56,7 +64,7 @@ class Settings:
         """Folder for derived, rebuildable caches."""
         return self.work_dir / "cache"
 
-    def with_(self, **changes: object) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (``dataclasses.replace``)."""
         return replace(self, **changes)
 

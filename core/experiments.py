@@ -219,7 +219,7 @@ def _ci(row: Mapping[str, Any], key: str) -> str:
     text = f"{float(v):.3f}"
     if sd is not None and math.isfinite(float(sd)):
         text += f" ± {float(sd):.3f}"
-    if lo is None or not math.isfinite(float(lo)):
+    if lo is None or hi is None or not math.isfinite(float(lo)):
         return text
     return f"{text} [{float(lo):.2f}, {float(hi):.2f}]"
 
@@ -354,7 +354,7 @@ class _Suite:
             try:
                 with open(path, "rb") as fh:
                     return pickle.load(fh)
-            except Exception:  # noqa: BLE001 - a damaged entry is recomputed
+            except Exception:  # a damaged entry is recomputed
                 path.unlink(missing_ok=True)
         value = compute()
         self.store.mkdir(parents=True, exist_ok=True)
@@ -608,14 +608,12 @@ class _Suite:
 
             pretrained[seed], secs = self.stored(self.tag("pretrain", self.hashes[src], key, seed), run_pre)
             pre_secs.append(secs)
-            zero_results.append(
-                self.stored(
-                    self.tag("zero", self.hashes[src], self.hashes[key], seed),
-                    lambda seed=seed: replace(
-                        select_and_evaluate(pretrained[seed], validation, tests, **kw), model=None
-                    ),
-                )
-            )
+
+            def run_zero(seed: int = seed) -> PipelineResult:
+                return replace(select_and_evaluate(pretrained[seed], validation, tests, **kw), model=None)
+
+            zero_tag = self.tag("zero", self.hashes[src], self.hashes[key], seed)
+            zero_results.append(self.stored(zero_tag, run_zero))
         zero = SeedRuns(zero_results, pre_secs)
         for split in zero.tests:
             rows.append(
@@ -768,6 +766,80 @@ class _Suite:
                     self.row("placebo", f"placebo ({mode}: event labels)", "seqnetquake", key, runs, split)
                 )
         return pd.DataFrame(rows), pd.DataFrame(placebo_rows), results
+
+    # -- registry: the suite's models for the dashboard ----------------------------------------------
+    def register(
+        self,
+        key: str,
+        names: Sequence[str],
+        table: pd.DataFrame,
+        registry: Path,
+        report: Path,
+        *,
+        default: bool,
+    ) -> list[str]:
+        """Save the first seed's fit of each model of ``names`` on dataset ``key`` into ``registry`` with its
+        model card (:mod:`core.model_cards`: the seed statistics of its ``table`` row, the split periods
+        and events); a model already registered for this dataset is kept (a rerun resumes). The fit is
+        the suite's own (same parameters and seed), redone because the suite keeps no weights."""
+        from core.model_cards import suite_summary
+        from core.models.registry import list_models
+        from core.training import train_model
+
+        done = list_models(registry)
+        h = self.hashes[key]
+        saved = []
+        for name in names:
+            if ((done["name"] == name) & (done["dataset_hash"] == h)).any():
+                continue
+            rows = table[(table["model"] == name) & (table["dataset_hash"] == h) & (table["split"] == "test")]
+            self.progress(f"register {name} trained on {key} (seed {self.seed})")
+            train_model(
+                name,
+                self.data[key],
+                params=self.params(name, key),
+                seed=self.seed,
+                n_boot=self.n_boot,
+                ground_truth=self.ground_truth,
+                registry_root=registry,
+                make_default=default,
+                min_events_per_class=self.min_events,
+                suite=suite_summary(rows.iloc[0], report) if len(rows) else None,
+            )
+            saved.append(name)
+        return saved
+
+
+def _register_suite(
+    suite: _Suite,
+    registry: Path,
+    title: str,
+    report: Path,
+    tables: Mapping[str, pd.DataFrame],
+    main_key: str,
+    names: Sequence[str],
+) -> None:
+    """The suite's models into ``registry`` (:meth:`_Suite.register`) and its ``registry.json``."""
+    from core.model_cards import RegistryInfo, write_registry_info
+
+    if names and "e_benchmarks" in tables:
+        suite.register(main_key, names, tables["e_benchmarks"], registry, report, default=True)
+    lengths = tables.get("b_sequence_lengths")
+    if lengths is not None and not lengths.empty:
+        for key in FAMILIES["b_sequence_lengths"]:
+            if key in suite.data and key != main_key and (lengths["dataset"] == key).any():
+                suite.register(key, ["seqnetquake"], lengths, registry, report, default=False)
+    config = str(suite.data[main_key].attrs.get("config_name", main_key)) if main_key in suite.data else None
+    write_registry_info(
+        registry,
+        RegistryInfo(
+            title=title,
+            report=str(report),
+            synthetic=suite.ground_truth is not None,
+            dataset_config=config,
+            description=f"first training seed of each model of {report}/report.md",
+        ),
+    )
 
 
 def _pretrain_on(source: xr.Dataset, params: Mapping[str, Any], feats: Sequence[str], seed: int) -> Any:
@@ -975,7 +1047,7 @@ def export_figures(
                 tmp_paths = [stack.enter_context(atomic_path(p)) for p in paths]
                 pio.write_images([figures[n] for n in names], tmp_paths, format="png", scale=1.5)
             return paths, "png"
-        except Exception:  # noqa: BLE001 - any kaleido/Chromium failure falls back to HTML
+        except Exception:  # any kaleido/Chromium failure falls back to HTML
             pass
     if names and not (out / "plotly.min.js").exists():
         # write_html(include_plotlyjs="directory") would write the bundle in place; a killed write would
@@ -1321,6 +1393,8 @@ def run_paper_suite(
     command: str | None = None,
     min_events_per_class: int | None = None,
     parts: Sequence[str] | None = None,
+    registry: str | os.PathLike[str] | None = None,
+    registry_title: str = "experiments suite",
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run experiments (a)–(e) on ``datasets`` and write CSV tables, figures and ``report.md`` to ``out_dir``.
@@ -1338,8 +1412,10 @@ def run_paper_suite(
     the run, quoted at the top of the report. ``min_events_per_class``: the events of each class a train
     or validation split needs (default :data:`core.models.inputs.MIN_EVENTS_PER_CLASS`; lower only for
     a small demo, and the report says so). ``parts``: the experiments to run (:data:`SUITE_PARTS`, default
-    all; with ``resume`` a suite can run in parts and be completed later). ``progress(message)`` is called
-    before each fit.
+    all; with ``resume`` a suite can run in parts and be completed later). ``registry``: a model registry
+    that receives the first seed's fit of every (e) model (the dashboard's defaults) and of SeqNetQuake at
+    each other L of (b), each with its model card (:mod:`core.model_cards`), described by
+    ``registry.json`` (``registry_title``). ``progress(message)`` is called before each fit.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -1423,6 +1499,11 @@ def run_paper_suite(
     for name, table in {**tables, "headline": headline}.items():
         with atomic_path(out / f"{name}.csv") as tmp:
             table.to_csv(tmp, index=False)
+
+    if registry is not None:
+        t0 = time.perf_counter()
+        _register_suite(suite, Path(registry), registry_title, out, tables, main_key, list(e_results))
+        timings["registry"] = time.perf_counter() - t0
 
     figure_paths: list[Path] = []
     figure_format = "none"

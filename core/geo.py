@@ -28,6 +28,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely import affinity
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "geodesic_distance_km",
     "haversine_km",
     "in_circle",
+    "line_length_km",
     "split_antimeridian",
     "wrap_lon",
 ]
@@ -221,6 +223,14 @@ def _polar_cap_polygon(lats: np.ndarray, lons: np.ndarray, pole_lat: float) -> P
     return orient(poly)
 
 
+def line_length_km(geometry: BaseGeometry | None) -> float:
+    """WGS84 geodesic length (km) of a lon/lat line or multi-line (degrees; e.g. a track's part inside a
+    circle, split at the antimeridian); 0 for None or an empty geometry."""
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    return float(_geod().geometry_length(geometry)) / 1000.0
+
+
 def geodesic_circle(lat: float, lon: float, radius_km: float, n: int = 181) -> Polygon | MultiPolygon:
     """The WGS84 geodesic circle (points within ``radius_km`` km of (lat, lon)) as a shapely geometry in
     (lon, lat) degrees, every vertex inside [-180, 180] × [-90, 90], always ``.is_valid``.
@@ -311,7 +321,7 @@ def split_antimeridian(
         body = np.column_stack([x[start : i + 1], y[start : i + 1]])
         pieces.append(np.vstack([np.array(head).reshape(-1, 2), body, [[edge, yc]]]))
         head = [(-edge, yc)]
-        start = i + 1
+        start = int(i) + 1
     pieces.append(np.vstack([np.array(head).reshape(-1, 2), np.column_stack([x[start:], y[start:]])]))
     lines = []
     for p in pieces:

@@ -56,6 +56,7 @@ from core.evaluation import (
     event_table,
     select_and_evaluate,
 )
+from core.model_cards import split_summary
 from core.models.base import PATIENCE
 from core.models.inputs import (
     SamplesLike,
@@ -462,7 +463,8 @@ def search_hyperparameters(
         study.optimize(
             run, n_trials=remaining, timeout=timeout_s, catch=(ValueError, RuntimeError), callbacks=[report]
         )
-    best = study.best_trial
+    best = study.best_trial  # a completed trial (optuna raises when there is none), so its value is set
+    assert best.value is not None
     best_params = {**best.user_attrs.get("params", {}), **best.params}
     trials = study.trials_dataframe(attrs=("number", "value", "params", "state", "duration"))
     return SearchResult(
@@ -536,10 +538,7 @@ def fine_tune(
         model.set_params(epochs=int(epochs))
     rate = float(lr) if lr is not None else float(pretrained.lr) * _FINE_TUNE_LR_FACTOR[strategy]
     X, y = as_arrays(train, features)
-    if validation is not None:
-        Xv, yv = as_arrays(validation, features)
-    else:
-        Xv = yv = None
+    Xv, yv = as_arrays(validation, features) if validation is not None else (None, None)
     model.continue_fit(
         X, y, Xv, yv, freeze=FINE_TUNE_STRATEGIES[strategy], lr=rate, refit_scaler=refit_scaler
     )
@@ -608,6 +607,7 @@ def train_model(
     storage_dir: str | Path | None = None,
     persist: bool = True,
     min_events_per_class: int | None = None,
+    suite: Mapping[str, Any] | None = None,
     verbose: bool = False,
 ) -> TrainResult:
     """Train model ``name`` on a Samples dataset the protocol's way and (optionally) register it.
@@ -626,6 +626,8 @@ def train_model(
     (:class:`core.models.inputs.TooFewEventsError` naming the split and its counts otherwise). The search's
     optuna study persists in ``storage_dir`` (default ``<work_dir>/studies``; ``persist=False``: in
     memory) and resumes (see :func:`search_hyperparameters`); ``verbose`` prints its per-trial progress.
+    ``suite``: the model's seed statistics from an experiments suite (:func:`core.model_cards.suite_summary`),
+    kept for its model card beside the split periods and the events it was fitted and tuned on.
     """
     splits = split_names(samples)
     if "train" not in splits or "validation" not in splits:
@@ -708,6 +710,8 @@ def train_model(
                 "satellite": satellite,
                 "n_samples": {s: int((samples["split"].values.astype(str) == s).sum()) for s in splits},
                 "class_weight": "inverse class frequency of the training labels (balanced)",
+                "splits": split_summary(samples),
+                "suite": dict(suite) if suite is not None else None,
             },
             dataset_hash=result.dataset_hash,
             features=feats,

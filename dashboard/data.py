@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, sa
 from core.config import Settings
 from core.datasets import DatasetSettings, get_config, samples_from_windows
 from core.geo import dobrovolsky_radius_km, geodesic_circle
-from core.models.registry import default_models, default_registry_root
+from core.model_cards import ModelCard, model_card, read_registry_info
+from core.models.registry import default_models, scoring_registry
 from core.scoring import score_event, scoring_models
 from core.spaceweather import coverage, index_table
 from core.windows import quiet_background, windows_for_event
@@ -163,7 +164,8 @@ class EventAnalysis:
     synthetic archive's ground-truth row for the event (``injected``, ``amplitude`` …) or None;
     ``background``: the place's quiet background along the sequences' latitudes (column ``lat`` in
     degrees, one column per feature in the sequences' units before any background subtraction) or None;
-    ``background_passes``: how many quiet passes made it.
+    ``background_passes``: how many quiet passes made it; ``cards``: the model card of every scoring
+    model (:mod:`core.model_cards`), by model name.
     """
 
     samples: xr.Dataset
@@ -172,6 +174,7 @@ class EventAnalysis:
     truth: dict[str, Any] | None
     background: pd.DataFrame | None = None
     background_passes: int = 0
+    cards: dict[str, ModelCard] = field(default_factory=dict)
 
     @property
     def background_text(self) -> str:
@@ -191,9 +194,22 @@ class EventAnalysis:
         )
 
 
-def dataset_settings_for(state: EventState) -> DatasetSettings:
-    """The protocol's dataset settings (``cses-default`` / ``demeter-default``) with the view's window."""
-    base = get_config("demeter-default" if state.satellite == "DEMETER" else "cses-default")
+def scoring_config_name(settings: Settings, state: EventState) -> str:
+    """The dataset configuration events are cut with: DEMETER's default, or for CSES-01 the one the scoring
+    registry's models were trained on (``registry.json``; e.g. deviation features), else ``cses-default``."""
+    if state.satellite == "DEMETER":
+        return "demeter-default"
+    name = read_registry_info(scoring_registry(settings)).dataset_config
+    try:
+        get_config(name or "")
+    except (KeyError, ValueError):
+        return "cses-default"
+    return str(name)
+
+
+def dataset_settings_for(settings: Settings, state: EventState) -> DatasetSettings:
+    """The scoring dataset settings (:func:`scoring_config_name`) with the view's window."""
+    base = get_config(scoring_config_name(settings, state))
     radius = ("dobrovolsky", 1.0) if state.rule == "dobrovolsky" else ("km", float(state.radius_km))
     return base.with_(
         half=state.half,
@@ -218,7 +234,7 @@ def analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
     """What an event's analysis depends on: the event, the window settings, and the versions (mtimes) of
     the pass index and of the model registry (a JSON string)."""
     index_path = archive_root(settings) / INDEX_NAME
-    registry = default_registry_root(settings)
+    registry = scoring_registry(settings)
     # defaults.json, and each model's folder (a new version, e.g. for another L, changes its mtime)
     paths = [
         index_path,
@@ -229,7 +245,7 @@ def analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
     return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), stamps])
 
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 def _background_profile(
@@ -277,18 +293,20 @@ def event_analysis(
     if hit is not None:
         return hit
     say = progress or (lambda *_: None)
-    config = dataset_settings_for(state)
+    config = dataset_settings_for(settings, state)
     say(1, 3, "reading the passes and cutting sequences")
     windows = windows_for_event(event, index, archive_root(settings), config.window)
     samples = samples_from_windows([windows], config)
     background, n_background = _background_profile(event, index, settings, config, samples)
     say(2, 3, "scoring with the registered models")
-    root = default_registry_root(settings)
+    root = scoring_registry(settings)
     models = scoring_models(root, seq_len=state.L) if default_models(root) else {}
     scores = score_event(samples, models, root=root) if models else None
+    info = read_registry_info(root)
+    cards = {name: model_card(model, info) for name, model in models.items()}
     say(3, 3, "done")
     truth = _ground_truth(settings, event["event_id"], state.satellite)
-    result = EventAnalysis(samples, windows.outcome, scores, truth, background, n_background)
+    result = EventAnalysis(samples, windows.outcome, scores, truth, background, n_background, cards)
     key = analysis_key(settings, str(event["event_id"]), state)
     analysis_cache(settings).set(key, result, expire=7 * 86400)
     return result

@@ -23,14 +23,17 @@ from plotly.utils import PlotlyJSONEncoder
 from core.cache import open_cache
 from core.config import Settings
 from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
+from core.geo import line_length_km
 from core.spaceweather import index_table
 from dashboard.basemap import TOPOJSON_DIR
 from dashboard.data import (
+    covered_event_ids,
     event_analysis,
     event_passes,
     filtered_events,
     find_event,
     map_scores,
+    pass_index,
     window_radius_km,
 )
 from dashboard.figures import (
@@ -90,7 +93,17 @@ def _catalog_map(settings: Settings, query: Mapping[str, str]) -> tuple[Any, lis
     events = filtered_events(settings, state)
     if state.color == "score":
         events = events.assign(score=events["event_id"].map(map_scores(settings)))
-    fig = catalog_map_figure(events, color_by=state.color, selected=event, center=center, static=True)
+    # as the page draws it: events with passes in the archive set apart, the view fitted to filtered events
+    covered = covered_event_ids(settings) if pass_index(settings) is not None else None
+    fig = catalog_map_figure(
+        events,
+        color_by=state.color,
+        selected=event,
+        covered=covered,
+        fit=state.filtered,
+        center=center,
+        static=True,
+    )
     return fig, ["seqnetquake", "catalog-map", *_map_parts(state), state.event]
 
 
@@ -115,7 +128,7 @@ def _event_passes(settings: Settings, query: Mapping[str, str]) -> tuple[Any, li
     if passes is None:
         raise ExportError("there is no pass archive yet")
     table = pd.DataFrame(passes.drop(columns=["geometry", "in_circle"]))
-    table["in_circle_km"] = [g.length * 111.2 if g is not None else 0.0 for g in passes["in_circle"]]
+    table["in_circle_km"] = [line_length_km(g) for g in passes["in_circle"]]
     return table, ["seqnetquake", f"event-{event['event_id']}", "passes", *_state_parts(state)]
 
 

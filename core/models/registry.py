@@ -51,8 +51,10 @@ __all__ = [
     "list_models",
     "load_default_models",
     "load_model",
+    "protocol_registry_root",
     "resolve_version",
     "save_model",
+    "scoring_registry",
     "set_default",
     "version_for_length",
 ]
@@ -65,6 +67,23 @@ _TEMP_DIR_RE = re.compile(r"^\.tmp-[a-z0-9_]{8}$")  # tempfile.mkdtemp(prefix=".
 def default_registry_root(settings: Settings | None = None) -> Path:
     """``<work_dir>/models`` of the settings (``SEQNETQUAKE_WORK_DIR`` moves it)."""
     return (settings or default_settings()).work_dir / "models"
+
+
+def protocol_registry_root(settings: Settings | None = None) -> Path:
+    """``<reports_dir>/protocol/registry``: the models of the protocol-scale run (``make protocol``)."""
+    return (settings or default_settings()).reports_dir / "protocol" / "registry"
+
+
+def scoring_registry(settings: Settings | None = None) -> Path:
+    """The registry whose default models score events in the dashboard: ``settings.registry_dir``
+    (``SEQNETQUAKE_REGISTRY``, ``python -m dashboard --registry``) when set; else the protocol-scale run's
+    (:func:`protocol_registry_root`) when it holds default models; else the demo's
+    (:func:`default_registry_root`)."""
+    settings = settings or default_settings()
+    if settings.registry_dir is not None:
+        return settings.registry_dir
+    protocol = protocol_registry_root(settings)
+    return protocol if (protocol / DEFAULTS_NAME).is_file() else default_registry_root(settings)
 
 
 def _root(root: str | os.PathLike[str] | None) -> Path:
@@ -225,7 +244,7 @@ def _library_versions() -> dict[str, str]:
     for mod, dist in dists.items():
         try:
             out[mod] = sys.modules[mod].__version__ if mod in sys.modules else metadata.version(dist)
-        except Exception:  # noqa: BLE001 - informational only
+        except Exception:  # informational only
             continue
     return out
 

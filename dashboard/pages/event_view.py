@@ -15,12 +15,16 @@ import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from core.config import Settings
+from core.geo import line_length_km
+from core.model_cards import ModelCard
+from core.pass_requests import generate_event_passes, generated_archive_spec, needed_passes
 from core.spaceweather import SpaceWeatherCoverageError, index_table
 from core.windows import describe_outcome
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
 from dashboard.data import (
     analysis_key,
+    archive_root,
     cached_event_analysis,
     dataset_settings_for,
     event_analysis,
@@ -31,7 +35,6 @@ from dashboard.data import (
 )
 from dashboard.exports import event_export_query
 from dashboard.figures import (
-    MODEL_LABELS,
     event_tracks_figure,
     scores_figure,
     sequences_figure,
@@ -144,7 +147,7 @@ def layout(event_id: str, state: EventState, problems: list[str], settings: Sett
     pending = None
     if analysis is None and pass_index(settings) is not None:
         pending = {"event": event_id, **asdict(state)}
-        panels = _panels(None, event_id, state, None)  # empty until the job answers
+        panels = _panels(settings, None, event_id, state, None)  # empty until the job answers
     else:
         panels = _analysis_panels(settings, event, event_id, state, analysis)
     return html.Div(
@@ -219,11 +222,17 @@ def _window_panels(settings: Settings, event: dict[str, Any], event_id: str, sta
         )
         passes = pd.DataFrame(columns=["orbit", "half", "start", "hours_before", "geometry", "in_circle"])
     elif passes.empty:
-        summary = message(
-            f"No {state.satellite} {state.half if state.half != 'both' else ''} pass crosses the circle "
-            f"(R = {radius_km:,.0f} km) in the {state.days:g} days before this event.",
-            "info",
-            id="no-passes",
+        summary = html.Div(
+            [
+                message(
+                    f"No {state.satellite} {state.half if state.half != 'both' else ''} pass of the archive "
+                    f"crosses the circle (R = {radius_km:,.0f} km) in the {state.days:g} days before this "
+                    "event.",
+                    "info",
+                    id="no-passes",
+                ),
+                _fill_window(settings, event, state, radius_km),
+            ]
         )
     else:
         summary = html.Div(
@@ -259,13 +268,83 @@ def _window_panels(settings: Settings, event: dict[str, Any], event_id: str, sta
     )
 
 
+def _fill_window(settings: Settings, event: dict[str, Any], state: EventState, radius_km: float) -> html.Div:
+    """What would fill an empty window: the half-orbits the orbit model puts over the circle — offered
+    for generation on a generated archive (``gen-run``, the job below), listed as the files to fetch on a
+    real one."""
+    needed = needed_passes(
+        event,
+        satellite=state.satellite,
+        days_before=state.days,
+        radius_km=radius_km,
+        half=None if state.half == "both" else state.half,
+    )
+    if needed.empty:
+        return html.Div(
+            html.P(
+                f"{state.satellite} flies over no part of the circle in those days (orbit model; "
+                "outside its mission, or the circle is too small): try the other satellite or more days.",
+                id="no-orbit",
+            )
+        )
+    orbits = needed.drop_duplicates(["orbit", "half"])
+    spec = generated_archive_spec(archive_root(settings))
+    if spec is None:
+        header = html.Tr(
+            [html.Th(c) for c in ("satellite", "product", "orbit", "half", "start … end (UTC)", "file")]
+        )
+        rows = [
+            html.Tr(
+                [
+                    html.Td(r.satellite),
+                    html.Td(r.product),
+                    html.Td(str(r.orbit)),
+                    html.Td(r.half),
+                    html.Td(f"{r.start:%Y-%m-%d %H:%M} … {r.end:%H:%M}"),
+                    html.Td(html.Code(r.pattern)),
+                ]
+            )
+            for r in needed.itertuples()
+        ]
+        return html.Div(
+            [
+                html.P(
+                    f"This archive holds real files. These {len(needed)} files ({len(orbits)} half-orbits "
+                    "predicted by the orbit model to cross the circle) would fill the window: add them to "
+                    "the archive and run `python -m core index`.",
+                    id="needed-files-note",
+                ),
+                html.Table([html.Thead(header), html.Tbody(rows)], className="table", id="needed-files"),
+            ]
+        )
+    return html.Div(
+        [
+            html.P(
+                f"This archive is a generated synthetic testbed (seed {spec.seed}): the {len(orbits)} "
+                f"{state.satellite} half-orbits the orbit model puts over the circle can be generated now, "
+                "with the testbed's own seed and difficulty.",
+                id="generate-note",
+            ),
+            html.Div(
+                [
+                    html.Button("Generate testbed passes for this event", id="gen-run", className="button"),
+                    html.Button("Cancel", id="gen-cancel", className="button", disabled=True),
+                    html.Progress(id="gen-progress", value="0", max="3"),
+                    html.Span(id="gen-status", className="status"),
+                ],
+                className="progress-row",
+            ),
+        ]
+    )
+
+
 def _passes_table(passes: pd.DataFrame) -> html.Table:
     header = html.Tr(
         [html.Th(c) for c in ("orbit", "half", "start (UTC)", "hours before", "in-circle track")]
     )
     rows = []
     for p in passes.sort_values("start").itertuples():
-        km = p.in_circle.length * 111.2 if p.in_circle is not None and not p.in_circle.is_empty else 0.0
+        km = line_length_km(p.in_circle)
         rows.append(
             html.Tr(
                 [
@@ -339,37 +418,43 @@ def _analysis_section(
     )
 
 
-def _scores_table(scores: pd.DataFrame, truth: dict | None) -> html.Div:
-    """Per model: event probability, threshold and decision, with the label (and the injected truth)."""
+def _scores_table(
+    scores: pd.DataFrame, truth: dict | None, cards: dict[str, ModelCard], event_id: str
+) -> html.Div:
+    """Per model: event probability and decision beside its model card — test MCC (interval, seeds),
+    training data and periods, and how far to trust this score for this event (``docs/model-cards.md``)."""
     rows = scores.groupby("model", sort=False).first().reset_index()
     rows = rows.sort_values("model", key=lambda m: m != "seqnetquake", kind="stable")
-    head = [
-        "model",
-        "version",
-        "event probability",
-        "event threshold",
-        "rule",
-        "decision",
-        "samples ≥ threshold",
-    ]
+    head = ["model", "event probability", "decision", "how far to trust it", "test event MCC", "trained on"]
     body = []
     for r in rows.itertuples():
+        card = cards.get(str(r.model))
         model_rows = scores[scores["model"] == r.model]
         n_pos = int((model_rows["probability"] >= r.sample_threshold).sum())
         decision = (
             "—" if pd.isna(r.event_probability) else ("pre-earthquake" if r.event_decision else "non-seismic")
         )
+        level, trust = card.trust(event_id) if card else ("unknown", "no model card")
         body.append(
             html.Tr(
                 [
-                    html.Td(MODEL_LABELS.get(r.model, r.model)),
-                    html.Td(r.version),
-                    html.Td("n/a" if pd.isna(r.event_probability) else f"{r.event_probability:.2f}"),
-                    html.Td(f"{r.event_threshold:.2f}"),
-                    html.Td(str(r.event_rule)),
-                    html.Td(decision),
-                    html.Td(f"{n_pos} / {len(model_rows)}"),
-                ]
+                    html.Td([card.display_name if card else r.model, html.Br(), html.Small(str(r.version))]),
+                    html.Td(
+                        "n/a"
+                        if pd.isna(r.event_probability)
+                        else f"{r.event_probability:.2f} (threshold {r.event_threshold:.2f}, {r.event_rule})"
+                    ),
+                    html.Td(
+                        [decision, html.Br(), html.Small(f"{n_pos} / {len(model_rows)} samples ≥ threshold")]
+                    ),
+                    html.Td(trust, className=f"trust trust-{level}", **{"data-trust": level}),
+                    html.Td(card.mcc_text("event") if card else "—"),
+                    html.Td(
+                        f"{card.dataset}, L = {card.seq_len}; {card.periods_text()}" if card else "—",
+                        className="card-periods",
+                    ),
+                ],
+                id=f"card-{r.model}",
             )
         )
     truth_text = "label: pre-earthquake (a catalog earthquake follows these passes)"
@@ -379,9 +464,21 @@ def _scores_table(scores: pd.DataFrame, truth: dict | None) -> html.Div:
             f"; synthetic testbed ground truth: a precursor {'WAS' if injected else 'was NOT'} injected"
             + (f" (amplitude {float(truth.get('amplitude', 0)):.0%})" if injected else "")
         )
+    info = next(iter(cards.values())).registry if cards else None
+    source = (
+        f"Models of the {info.title}"
+        + (" — trained and tested on the synthetic testbed" if info.synthetic else "")
+        + (f"; their figures come from {info.report}" if info.report else "")
+        + ". Test MCC: mean ± sd over training seeds with the 95 % interval by event (one model's own "
+        "interval where the seeds were not measured). A score is a prediction only for an event the model "
+        "never saw."
+        if info
+        else "No model cards."
+    )
     return html.Div(
         [
             html.P(truth_text, id="scores-truth"),
+            html.P(source, id="scores-source", className="summary"),
             html.Table(
                 [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
                 className="table",
@@ -421,6 +518,41 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             return *[no_update] * 8, url
         outputs = window_panels(settings, find_event(settings, event_id), event_id, state)
         return *outputs, asdict(state), url
+
+    @app.callback(
+        Output("event-map", "figure", allow_duplicate=True),
+        Output("passes-summary", "children", allow_duplicate=True),
+        Output("an-request", "data", allow_duplicate=True),
+        Input("gen-run", "n_clicks"),
+        State("event-id", "data"),
+        State("ev-drawn", "data"),
+        background=True,
+        prevent_initial_call=True,
+        interval=500,
+        progress=[Output("gen-progress", "value"), Output("gen-status", "children")],
+        running=[
+            (Output("gen-run", "disabled"), True, False),
+            (Output("gen-cancel", "disabled"), False, True),
+        ],
+        cancel=[Input("gen-cancel", "n_clicks")],
+    )
+    def generate(set_progress, clicks, event_id, drawn):
+        """Generate the event's testbed passes, then redraw the window and ask for its analysis."""
+        event = find_event(settings, event_id)
+        if not clicks or event is None:
+            return no_update, no_update, no_update
+        state = EventState(**drawn)
+        try:
+            generate_event_passes(
+                archive_root(settings),
+                event_id,
+                satellite=state.satellite,
+                progress=lambda i, n, text: set_progress((str(i), text)),
+            )
+        except (ValueError, OSError) as exc:
+            return no_update, message(f"Generation failed: {exc}", "error", id="generate-error"), no_update
+        tracks_fig, summary, *_ = window_panels(settings, event, event_id, state)
+        return tracks_fig, summary, {"event": event_id, **drawn}
 
     panels = [
         Output("an-summary", "children"),
@@ -479,7 +611,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             if event is not None
             else None
         )
-        return _panels(event, event_id, state, analysis)
+        return _panels(settings, event, event_id, state, analysis)
 
 
 def _analysis_panels(
@@ -487,12 +619,12 @@ def _analysis_panels(
 ) -> tuple:
     """:func:`_panels`, memoised per process for a cached analysis."""
     if event is None or analysis is None:
-        return _panels(event, event_id, state, analysis)
+        return _panels(settings, event, event_id, state, analysis)
     key = analysis_key(settings, event_id, state)
-    return _memo("analysis", key, lambda: _panels(event, event_id, state, analysis))
+    return _memo("analysis", key, lambda: _panels(settings, event, event_id, state, analysis))
 
 
-def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any) -> tuple:
+def _panels(settings: Settings, event: dict | None, event_id: str, state: EventState, analysis: Any) -> tuple:
     """The analysis section's outputs for ``analysis`` (None: no event or no archive)."""
     hidden, shown = {"display": "none"}, {"display": "block"}
     if event is None:
@@ -503,7 +635,9 @@ def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any)
     n = int(samples.sizes["sample"])
     export_q = event_export_query(event_id, state)
     if n == 0:
-        why = describe_outcome(analysis.outcome, dataset_settings_for(state).window, float(event["mag"]))
+        why = describe_outcome(
+            analysis.outcome, dataset_settings_for(settings, state).window, float(event["mag"])
+        )
         note = message(f"No L = {state.L} sequence in this window: {why}.", "info", id="no-sequences")
         return note, {}, hidden, None, {}, hidden, None, None
     n_passes = len(set(int(o) for o in samples["orbit"].values))
@@ -542,7 +676,7 @@ def _panels(event: dict | None, event_id: str, state: EventState, analysis: Any)
         summary,
         seq_fig,
         shown,
-        _scores_table(analysis.scores, analysis.truth),
+        _scores_table(analysis.scores, analysis.truth, analysis.cards, event_id),
         scores_figure(analysis.scores.dropna(subset=["probability"])),
         shown,
         seq_exports,
