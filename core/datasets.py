@@ -55,7 +55,8 @@ Output (the Samples contract)
     feature); per sample ``event_id``, ``source_event_id``, ``label`` (int8), ``split``, ``satellite``,
     ``orbit``, ``half``, ``t_start`` (first step, UTC), ``hours_before``, ``dist_km`` (closest step to the
     epicentre, km), ``event_time``, ``event_mag``, ``event_lat``, ``event_lon``, ``event_depth_km``; per
-    (sample, step) ``lat``, ``lon`` (deg); ``feature`` (names) with ``feature_units``. Attributes: every
+    (sample, step) ``lat``, ``lon`` (degrees_north/east); ``feature`` (names) with ``feature_units`` (UDUNITS
+    strings; ``X`` itself has no ``units``, see :func:`_cf_attrs`), CF-1.10 metadata. Attributes: every
     setting (``settings``, JSON), ``catalog_hash`` (:func:`core.catalog.catalog_hash`),
     ``archive_index_hash``, ``cache_key`` and the counts ``report`` (JSON; :class:`DatasetReport`).
     Samples are ordered by event time, event id, then sequence start — the same for any scheduler.
@@ -689,12 +690,13 @@ def _assemble(results: list[EventWindows], settings: DatasetSettings, attrs: dic
 
     X = cat(lambda r: r.X, np.float32, (L, F))
     sample = np.arange(n, dtype=np.int64)
+    fs = list(w.features)
     ds = xr.Dataset(
         {
             "X": (
                 ("sample", "step", "feature"),
                 X,
-                {"long_name": "feature sequences", "units": "see feature_units"},
+                {"long_name": "feature sequences, each feature in its own units (coordinate feature_units)"},
             )
         },
         coords={
@@ -707,7 +709,10 @@ def _assemble(results: list[EventWindows], settings: DatasetSettings, attrs: dic
                     [feature_units(f, log_density=w.log_density, background=w.background) for f in w.features]
                 ),
             ),
-            "feature_long_name": ("feature", strs([feature_long_name(f) for f in w.features])),
+            "feature_long_name": (
+                "feature",
+                strs([feature_long_name(f, log_density=w.log_density, background=w.background) for f in fs]),
+            ),
             "event_id": ("sample", strs([r.target.event_id for r in res for _ in range(r.n)])),
             "source_event_id": ("sample", strs([r.target.source_id for r in res for _ in range(r.n)])),
             "label": ("sample", per(lambda t: t.label, np.int8)),
@@ -730,7 +735,38 @@ def _assemble(results: list[EventWindows], settings: DatasetSettings, attrs: dic
     )
     ds["step"].attrs.update(units="1", long_name="step index; time = t_start + step * cadence_s")
     ds["label"].attrs.update(long_name="1 pre-earthquake, 0 non-seismic")
+    _cf_attrs(ds, settings)
     return ds
+
+
+def _cf_attrs(ds: xr.Dataset, settings: DatasetSettings) -> None:
+    """CF-1.10 metadata of a Samples dataset, in place (see ``docs/data-contracts.md``).
+
+    ``X`` mixes units (cm^-3, K, log10 …), so it has **no** ``units`` attribute — ``units = "1"`` would
+    claim it is dimensionless, which it is not. Each feature's unit is a UDUNITS string in the auxiliary
+    coordinate ``feature_units`` (dim ``feature``; listed in ``X``'s ``coordinates`` on disk) and what was
+    done to it in ``feature_long_name``. ``lat``/``lon`` are the observations' positions (``latitude``/
+    ``longitude``); the epicentre's ``event_lat``/``event_lon`` keep ``deg`` and no standard name, so that
+    ``ds.cf["latitude"]`` finds one variable. ``t_start`` is ``time``. No wall-clock time goes into
+    ``history``: equal inputs give equal files.
+    """
+    from core.passes import CF_CONVENTIONS
+
+    ds["lat"].attrs.update(units="degrees_north", standard_name="latitude", long_name="observation latitude")
+    ds["lon"].attrs.update(units="degrees_east", standard_name="longitude", long_name="observation longitude")
+    ds["t_start"].attrs.update(standard_name="time", long_name="time of the sequence's first step (UTC)")
+    ds["event_time"].attrs.update(long_name="origin time of the (pseudo-)event (UTC)")
+    ds["event_lat"].attrs.update(long_name="epicentre latitude (geographic, north positive)")
+    ds["event_lon"].attrs.update(long_name="epicentre longitude (geographic, east positive)")
+    ds["feature_units"].attrs.update(long_name="units of each feature of X (UDUNITS)")
+    ds["feature_long_name"].attrs.update(long_name="what each feature of X is")
+    satellites = ", ".join(settings.window.satellites)
+    ds.attrs.setdefault("title", f"SeqNetQuake samples: {settings.name}")
+    ds.attrs.update(
+        Conventions=CF_CONVENTIONS,
+        source=f"{satellites} half-orbit passes, windowed by seqnetquake-workbench core.datasets",
+        history="built by core.datasets from the settings, catalog and pass index in these attributes",
+    )
 
 
 def _time_encoding() -> dict[str, Any]:

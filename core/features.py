@@ -91,17 +91,25 @@ def products_for(satellite: str, features: Sequence[str]) -> dict[str, str]:
 
 
 def feature_units(name: str, *, log_density: bool, background: str) -> str:
-    """Units of a feature after the transforms (for the ``feature_units`` attribute of a dataset)."""
+    """Units of a feature after the transforms, as a UDUNITS string (the Samples ``feature_units``).
+
+    log10 of a density is ``lg(re 1 cm^-3)`` (UDUNITS' logarithmic unit); a log10 ratio to the background
+    is ``1``; a deviation from the background keeps the variable's unit (a temperature difference is K).
+    What was done to the values is said by :func:`feature_long_name`.
+    """
     dens = name in DENSITY_FEATURES
     if dens and log_density:
-        return "log10 ratio to background" if background != "none" else "log10(cm^-3)"
-    base = FEATURE_UNITS.get(name, "1")
-    return f"{base} (deviation from background)" if background != "none" else base
+        return "1" if background != "none" else "lg(re 1 cm^-3)"
+    return FEATURE_UNITS.get(name, "1")
 
 
-def feature_long_name(name: str) -> str:
-    """Human-readable name of a feature (from the Pass vocabulary)."""
-    return LONG_NAMES.get(name, name)
+def feature_long_name(name: str, *, log_density: bool = False, background: str = "none") -> str:
+    """Human-readable name of a feature (from the Pass vocabulary), with the transforms applied to it."""
+    base = LONG_NAMES.get(name, name)
+    dens = name in DENSITY_FEATURES and log_density
+    if background != "none":
+        return f"{base}, {'log10 ratio to' if dens else 'deviation from'} the quiet background"
+    return f"{base}, log10" if dens else base
 
 
 def transform_values(values: np.ndarray, names: Sequence[str], *, log_density: bool) -> np.ndarray:

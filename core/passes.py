@@ -8,20 +8,27 @@ Shape of a Pass
 - dimension ``time``: UTC instants as naive ``datetime64[ns]``, strictly increasing, no duplicates;
 - coordinates along ``time`` (float64):
 
-  ========  =====  ==========================================================
-  ``lat``   deg    geographic (geocentric) latitude
-  ``lon``   deg    geographic longitude, wrapped to [-180, 180)
-  ``alt``   km     altitude (CSES: above a 6371.2 km sphere)
-  ``mlat``  deg    magnetic latitude (CSES: dipole; DEMETER: geomagnetic)
-  ``lt``    h      local (solar) time; UT + lon/15 mod 24 when the source has none
-  ========  =====  ==========================================================
+  ========  =============  ==========================================================
+  ``lat``   degrees_north  geographic (geocentric) latitude
+  ``lon``   degrees_east   geographic longitude, wrapped to [-180, 180)
+  ``alt``   km             altitude (CSES: above a 6371.2 km sphere)
+  ``mlat``  deg            magnetic latitude (CSES: dipole; DEMETER: geomagnetic)
+  ``lt``    h              local (solar) time; UT + lon/15 mod 24 when the source has none
+  ========  =============  ==========================================================
 
 - data variables named by physics (vocabulary :data:`VARIABLE_UNITS`), each with ``units`` and
   ``long_name`` attributes; fill values are NaN; 2-D variables have a second dimension (``component``,
   ``band``, ``freq``);
 - attributes ``satellite`` (``CSES-01`` / ``DEMETER``), ``instrument``, ``product``, ``orbit`` (int),
   ``half`` (``day`` / ``night``), ``source_file`` (the file *name*, never a path), plus the counters
-  ``n_dropped_*`` written by :func:`clean_pass`.
+  ``n_dropped_*`` written by :func:`clean_pass`;
+- CF-1.10 metadata (:data:`CF_CONVENTIONS`): global ``Conventions``, ``title``, ``source`` (and ``history``
+  from the readers); ``time``/``lat``/``lon`` carry their CF ``standard_name``; ``alt`` has
+  ``positive = "up"`` but no ``standard_name``: CF's ``altitude`` is above the geoid and ``height`` above
+  the surface, while CSES measures above a 6371.2 km sphere — no CF name fits, none is claimed.
+
+Units found in source files are converted to these contract units through one table,
+:data:`UNIT_SPELLINGS` (:func:`unit_factor`); an unknown unit is refused. See ``docs/data-contracts.md``.
 
 Public API: :func:`make_pass` (build), :func:`clean_pass` (repair what can be kept, warn once),
 :func:`validate_pass` (raise :class:`PassFormatError` when the contract is broken).
@@ -40,11 +47,13 @@ import pandas as pd
 import xarray as xr
 
 __all__ = [
+    "CF_CONVENTIONS",
     "FEATURE_UNITS",
     "HALVES",
     "LONG_NAMES",
     "PASS_COORDS",
     "SATELLITES",
+    "UNIT_SPELLINGS",
     "VARIABLE_UNITS",
     "PassFormatError",
     "PassWarning",
@@ -52,6 +61,7 @@ __all__ = [
     "clean_pass",
     "make_pass",
     "solar_local_time",
+    "unit_factor",
     "validate_pass",
     "wrap_lon",
 ]
@@ -126,10 +136,64 @@ LONG_NAMES: dict[str, str] = {
     "B_spectrum": "magnetic field power spectral density",
 }
 
+#: The CF version the NetCDF-ready datasets (Pass, Samples) follow (global attribute ``Conventions``).
+CF_CONVENTIONS = "CF-1.10"
+
+#: Contract unit → {spelling accepted in a source file: factor converting a value to the contract unit}.
+#: Spellings are matched exactly after stripping blanks (units are case-sensitive: ``mV`` ≠ ``MV``).
+#: Readers refuse any other spelling (:func:`unit_factor`). Offset units (°C) are deliberately absent.
+_DEG = {"deg": 1.0, "degree": 1.0, "degrees": 1.0, "°": 1.0, "rad": 180.0 / np.pi}
+UNIT_SPELLINGS: dict[str, dict[str, float]] = {
+    "cm^-3": {
+        **dict.fromkeys(("cm^-3", "cm-3", "cm**-3", "/cm3", "/cm^3", "1/cm3", "1/cm^3", "cm^{-3}"), 1.0),
+        **dict.fromkeys(("m^-3", "m-3", "m**-3", "/m3", "/m^3", "1/m3", "1/m^3", "m^{-3}"), 1.0e-6),
+    },
+    "K": {"K": 1.0, "kelvin": 1.0, "eV": 11604.51812},  # 1 eV / k_B (CODATA 2018)
+    "m/s": {"m/s": 1.0, "m s-1": 1.0, "m s^-1": 1.0, "m.s-1": 1.0, "km/s": 1.0e3, "km s-1": 1.0e3},
+    "deg": _DEG,
+    "degrees_north": {**_DEG, "degrees_north": 1.0, "degree_north": 1.0, "degrees_N": 1.0, "degree_N": 1.0},
+    "degrees_east": {**_DEG, "degrees_east": 1.0, "degree_east": 1.0, "degrees_E": 1.0, "degree_E": 1.0},
+    "km": {"km": 1.0, "m": 1.0e-3},
+    "h": {"h": 1.0, "hour": 1.0, "hours": 1.0, "hr": 1.0},
+    "nT": {"nT": 1.0, "nanotesla": 1.0, "gamma": 1.0, "uT": 1.0e3, "µT": 1.0e3, "T": 1.0e9},
+    "V": {"V": 1.0, "volt": 1.0, "mV": 1.0e-3},
+    "1": {"1": 1.0, "": 1.0, "none": 1.0, "None": 1.0, "-": 1.0},
+    "Hz": {"Hz": 1.0, "kHz": 1.0e3},
+    "mV^2/m^2/Hz": {"mV^2/m^2/Hz": 1.0, "mV2/m2/Hz": 1.0, "(mV/m)^2/Hz": 1.0, "V^2/m^2/Hz": 1.0e6},
+    "nT^2/Hz": {"nT^2/Hz": 1.0, "nT2/Hz": 1.0, "nT^2 Hz^-1": 1.0},
+}
+
+
+def unit_factor(unit: str, contract: str, *, source: str, dataset: str) -> float:
+    """Factor converting values stated in ``unit`` (a source file's spelling) to the contract unit.
+
+    ``PassFormatError`` naming the file (``source``), the dataset and the unit when ``unit`` is not a
+    known spelling of ``contract`` (:data:`UNIT_SPELLINGS`).
+    """
+    spellings = UNIT_SPELLINGS.get(contract)
+    if spellings is None:  # pragma: no cover — a programming error, not a file problem
+        raise KeyError(f"{contract!r} is not a contract unit of UNIT_SPELLINGS")
+    factor = spellings.get(unit.strip())
+    if factor is None:
+        known = ", ".join(repr(k) for k in spellings if k)
+        raise PassFormatError(
+            f"{source}: dataset {dataset!r} has units {unit!r}, not a known spelling of {contract!r} "
+            f"(known: {known})"
+        )
+    return factor
+
+
+_TIME_ATTRS: dict[str, str] = {"standard_name": "time", "long_name": "time (UTC)", "axis": "T"}
+
 _COORD_ATTRS: dict[str, dict[str, str]] = {
-    "lat": {"units": "deg", "long_name": "geographic latitude"},
-    "lon": {"units": "deg", "long_name": "geographic longitude"},
-    "alt": {"units": "km", "long_name": "altitude"},
+    "lat": {"units": "degrees_north", "standard_name": "latitude", "long_name": "geographic latitude"},
+    "lon": {"units": "degrees_east", "standard_name": "longitude", "long_name": "geographic longitude"},
+    "alt": {
+        "units": "km",
+        "long_name": "altitude",
+        "positive": "up",
+        "comment": "CSES-01: above a sphere of radius 6371.2 km; DEMETER: as given by the N1 location block",
+    },
     "mlat": {"units": "deg", "long_name": "magnetic latitude"},
     "lt": {"units": "h", "long_name": "local solar time"},
 }
@@ -249,7 +313,9 @@ def make_pass(
     name (``B_fgm`` → ``component``, ``E_psd``/``B_psd`` → ``band``, ``*_spectrum`` → ``freq``).
     Missing ``units``/``long_name`` attributes are filled from the vocabulary. Integer values become
     float64. ``extra_coords`` maps a name to ``(dims, values, attrs)`` for non-time coordinates (e.g.
-    ``band_lo_hz``). Units: lat/lon/mlat deg, alt km, lt hours (computed from UT and lon when ``None``).
+    ``band_lo_hz``). Units: lat degrees_north, lon degrees_east, mlat deg, alt km, lt hours (computed
+    from UT and lon when ``None``). Coordinates get their CF attributes and the dataset ``Conventions``,
+    ``title`` and ``source`` (``attrs`` may override them).
     ``source_file`` is reduced to its name. Times, positions and values are not cleaned here — see
     :func:`clean_pass`.
     """
@@ -259,7 +325,7 @@ def make_pass(
         raise ValueError(f"half must be one of {HALVES}, got {half!r}")
     t = _as_utc_ns(time).reshape(-1)
     n = t.size
-    coords: dict[str, Any] = {"time": ("time", t)}
+    coords: dict[str, Any] = {"time": ("time", t, dict(_TIME_ATTRS))}
     lon_w = wrap_lon(np.asarray(lon, dtype=np.float64).reshape(-1))
     lt_arr = solar_local_time(t, lon_w) if lt is None else np.asarray(lt, dtype=np.float64).reshape(-1)
     for name, values in (("lat", lat), ("lon", lon_w), ("alt", alt), ("mlat", mlat), ("lt", lt_arr)):
@@ -304,6 +370,9 @@ def make_pass(
             "orbit": int(orbit),
             "half": half,
             "source_file": Path(os.fspath(source_file)).name,
+            "Conventions": CF_CONVENTIONS,
+            "title": f"{satellite} {instrument} {product} half-orbit {int(orbit)} ({half})",
+            "source": f"{satellite} {instrument} {product} file {Path(os.fspath(source_file)).name}",
         }
     )
     if attrs:

@@ -56,6 +56,14 @@ rows more than 10 min outside the name's start…end are dropped (counted in ``n
 file with no row inside is refused (the name lies). Then
 :func:`core.passes.clean_pass` sorts, de-duplicates and drops rows without position, warning once.
 
+Units: every dataset read states its unit in ``Units``; values are converted to the Pass contract's units
+through :data:`core.passes.UNIT_SPELLINGS` (e.g. LAP ``Ne`` in ``m-3`` → cm^-3; ``none`` → ``1``), after
+``FillValue``/``ValidRange`` masking (both are in the file's units). A unit not in that table — or a
+``UTC_TIME`` that is not ``YYYYMMDDHHMMSS.mmm``, a ``VERSE_TIME`` that is not ``ms`` — is refused with a
+:class:`~core.passes.PassFormatError` naming the file, the dataset and the unit. The columns above are
+what :func:`write_cses` writes by default (its ``units`` argument writes others); the genuine HPM_5 file
+says ``nT``, ``deg``, ``km``, ``none`` (flags), ``YYYYMMDDHHMMSS.mmm`` and ``ms``.
+
 Sources: CSES Level-2 product layout as read from a genuine HPM_5 file (orbit 09679, 2019-11-01; see
 ``../shared/data/cses_samples/SOURCE.md``); Shen, X. et al. (2018), "The state-of-the-art of the China
 Seismo-Electromagnetic Satellite mission", Sci. China Technol. Sci. 61, 634–642; Xiong, P. et al. (2021),
@@ -83,10 +91,12 @@ from h5py._hl.base import array_for_new_object
 
 from core.atomic import atomic_path
 from core.passes import (
+    VARIABLE_UNITS,
     PassFormatError,
     civil_to_datetime64,
     clean_pass,
     make_pass,
+    unit_factor,
 )
 
 __all__ = [
@@ -472,7 +482,41 @@ class _Reader:
             self.n_out_of_range += int(outside.sum())
             bad |= outside
         out[bad] = np.nan
+        factor = self.factor(fld.dataset, _contract_unit(fld))
+        if factor != 1.0:  # FillValue and ValidRange are in the file's units: masked before converting
+            out = (out.astype(np.float64) * factor).astype(out.dtype)
         return out[:, 0] if fld.ncols == 1 else out
+
+    def factor(self, key: str, contract: str) -> float:
+        """Factor from the ``Units`` attribute of dataset ``key`` to the contract unit (unknown: refused)."""
+        unit = _attr_text(self.f[key].attrs.get("Units"))
+        return unit_factor(unit, contract, source=self.name, dataset=key)
+
+    def check_time_units(self, key: str) -> None:
+        """Refuse a time dataset whose ``Units`` is not the layout the decoder assumes."""
+        unit = _attr_text(self.f[key].attrs.get("Units"))
+        ok = (
+            re.sub(r"[^a-z]", "", unit.lower()) == "yyyymmddhhmmssmmm"
+            if key == "UTC_TIME"
+            else unit in ("ms", "millisecond", "milliseconds")
+        )
+        if not ok:
+            expected = "YYYYMMDDHHMMSS.mmm" if key == "UTC_TIME" else "ms"
+            raise self.fail(f"dataset {key!r} has units {unit!r}, expected {expected!r}")
+
+
+_POSITION_UNITS: dict[str, str] = {
+    "lat": "degrees_north",
+    "lon": "degrees_east",
+    "alt": "km",
+    "mlat": "deg",
+    "mlon": "deg",
+}
+
+
+def _contract_unit(fld: _Field) -> str:
+    """The Pass contract unit of a field (:data:`core.passes.VARIABLE_UNITS`, positions as in a Pass)."""
+    return _POSITION_UNITS.get(fld.var) or VARIABLE_UNITS[fld.var]
 
 
 _KIND_NAMES = {"iuf": "a numeric type", "iu": "an integer type"}
@@ -552,6 +596,7 @@ def _read_open(
     _file_orbit_check(f, fn)
     r = _Reader(f, name)
     utc_raw = r.raw("UTC_TIME", required=True, kinds="iu")
+    r.check_time_units("UTC_TIME")
     r.n = int(utc_raw.shape[0])
     utc_raw = r.rows("UTC_TIME", utc_raw, 1)[:, 0]
     if r.n == 0:
@@ -560,6 +605,7 @@ def _read_open(
     notes: dict[str, int] = {}
     verse_raw = r.raw("VERSE_TIME", required=False, kinds="iu")
     if verse_raw is not None:
+        r.check_time_units("VERSE_TIME")
         verse_ms = r.rows("VERSE_TIME", verse_raw, 1)[:, 0].astype(np.int64)
         verse_ok = verse_ms >= 0
         verse = VERSE_EPOCH + np.where(verse_ok, verse_ms, 0).astype("timedelta64[ms]")
@@ -580,7 +626,7 @@ def _read_open(
             continue
         if fld.var in ("E_spectrum", "B_spectrum"):
             freq_raw = r.raw("FREQ", required=True)
-            freq = freq_raw.reshape(-1).astype(np.float64)
+            freq = freq_raw.reshape(-1).astype(np.float64) * r.factor("FREQ", "Hz")
             if freq.size != vals.shape[1]:
                 raise PassFormatError(
                     f"{name}: dataset 'FREQ' has {freq.size} values, {fld.dataset!r} has {vals.shape[1]} "
@@ -620,6 +666,7 @@ def _read_open(
         source_file=name,
         extra_coords=extra_coords,
         attrs={
+            "history": f"read from {name} by core.io.cses.read_cses (units converted to the Pass contract)",
             "ax": fn.ax,
             "file_start": fn.start.isoformat(),
             "file_end": fn.end.isoformat(),
@@ -743,6 +790,7 @@ def write_cses(
     start: Any = None,
     end: Any = None,
     generation_date: str | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a Pass as a CSES-01 Level-2 HDF5 file (real name and layout) into ``out_dir``; return its path.
 
@@ -754,6 +802,9 @@ def write_cses(
     spectrum (``E_spectrum``/``B_spectrum`` with coordinate ``freq_hz``). NaN → ``FillValue``.
     ``GenerationDate`` is ``generation_date``, else ``attrs["generation_date"]``, else the name's end
     time, so identical input gives byte-identical files (no HDF5 timestamps). The write is atomic.
+    ``units`` maps a Pass variable or coordinate name (``"Ne"``, ``"alt"``) to the ``Units`` spelling to
+    write instead of the product's default (any spelling of :data:`core.passes.UNIT_SPELLINGS`); its
+    values and ``ValidRange`` are converted from the contract unit (e.g. ``{"Ne": "m-3"}`` writes m^-3).
     """
     product = str(ds.attrs.get("product", ""))
     fields = _spec(product, f"pass {ds.attrs.get('source_file', '?')}")
@@ -772,7 +823,7 @@ def write_cses(
     target = Path(out_dir) / name
     with atomic_path(target) as tmp:
         with h5py.File(tmp, "w", libver="earliest") as f:
-            _write_open(f, ds, fields, product, payload, orbit, half, t, n, gen)
+            _write_open(f, ds, fields, product, payload, orbit, half, t, n, gen, dict(units or {}))
     return target
 
 
@@ -787,6 +838,7 @@ def _write_open(
     t: np.ndarray,
     n: int,
     gen: bytes,
+    units: dict[str, str],
 ) -> None:
     f.attrs["FREQRANGE"] = _FREQ_RANGE.get(product, f"{payload}:unknown")
     f.attrs["ORBITNUM"] = np.bytes_(f"{orbit:06d}".encode("ascii"))
@@ -817,16 +869,20 @@ def _write_open(
         valid=b"--",
         **common,
     )
+    unknown = set(units) - {fld.var for fld in (*_POSITION, *fields)}
+    if unknown:
+        raise ValueError(f"units given for {sorted(unknown)}, which {product} files do not hold")
     for fld in _POSITION:
         src = ds.variables[fld.var].values if fld.var in ds.variables else None
+        src, unit, valid = _in_units(fld, src, units)
         _put(
             f,
             fld.dataset,
             _column(src, n, fld.dtype, fld.fill),
             long_name=fld.long_name,
-            units=fld.units,
+            units=unit,
             fill=fld.fill,
-            valid=fld.valid,
+            valid=valid,
             **common,
         )
     for fld in fields:
@@ -836,15 +892,16 @@ def _write_open(
                     f"writing {product} needs the full spectrum {fld.var!r} (time, freq) and coordinate "
                     "'freq_hz'"
                 )
-            spec = _time_first(ds, fld.var)
+            full = _time_first(ds, fld.var)
+            spec, unit, valid = _in_units(fld, full, units)
             _put(
                 f,
                 fld.dataset,
-                _column(spec, n, fld.dtype, fld.fill, spec.shape[1]),
+                _column(spec, n, fld.dtype, fld.fill, full.shape[1]),
                 long_name=fld.long_name,
-                units=fld.units,
+                units=unit,
                 fill=fld.fill,
-                valid=fld.valid,
+                valid=valid,
                 **common,
             )
             freq = np.asarray(ds["freq_hz"].values, dtype=np.float32).reshape(1, -1)
@@ -865,13 +922,27 @@ def _write_open(
             src = None
         else:
             src = _time_first(ds, fld.var)
+        src, unit, valid = _in_units(fld, src, units)
         _put(
             f,
             fld.dataset,
             _column(src, n, fld.dtype, fld.fill, max(fld.ncols, 1)),
             long_name=fld.long_name,
-            units=fld.units,
+            units=unit,
             fill=fld.fill,
-            valid=fld.valid,
+            valid=valid,
             **common,
         )
+
+
+def _in_units(
+    fld: _Field, src: np.ndarray | None, units: Mapping[str, str]
+) -> tuple[np.ndarray | None, str, tuple[float, float]]:
+    """Values, ``Units`` and ``ValidRange`` of a field as written: the product's default spelling
+    (values untouched), or ``units[fld.var]`` with values and valid range converted from the contract."""
+    unit = units.get(fld.var)
+    if unit is None or unit == fld.units:
+        return src, fld.units, fld.valid
+    factor = unit_factor(unit, _contract_unit(fld), source="write_cses", dataset=fld.dataset)
+    conv = None if src is None else np.asarray(src, dtype=np.float64) / factor
+    return conv, unit, (fld.valid[0] / factor, fld.valid[1] / factor)

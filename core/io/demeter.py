@@ -76,7 +76,14 @@ Location-block fields the Pass does not carry are written as fill unless ``ds`` 
 
 Pass variables: ISL → ``Ne``, ``Te``, ``Ni`` (cm^-3, K), ``V_plasma``, ``V_float``, ``V_sat`` (V);
 IAP → ``Ni_H``, ``Ni_He``, ``Ni_O`` (cm^-3), ``Ti`` (K), ``Vi_z`` (m/s), ``Vi_theta``, ``Vi_phi`` (deg),
-``V_sat`` (V). Time comes from the UT fields, cross-checked with days-since-1950 + ms-of-day (rows
+``V_sat`` (V). Units: the instrument block's unit strings are read from every record and each value is
+converted from the unit its record states to these contract units (:data:`core.passes.UNIT_SPELLINGS`;
+e.g. a density block saying ``m-3`` is divided by 10^6); an unknown unit string is refused with a
+:class:`~core.passes.PassFormatError` naming the file, the field and the unit. The general header,
+location and attitude blocks carry no unit information: their units (deg, km, h, nT) are fixed by the
+format and taken as documented above.
+
+Time comes from the UT fields, cross-checked with days-since-1950 + ms-of-day (rows
 differing by more than 1 s counted in ``n_time_mismatch``; an invalid UT falls back to the CCSDS time,
 counted in ``n_time_from_ccsds``). Records timed more than 10 min outside the file name's start…end are
 dropped (``n_time_outside_name``); a file with no record inside, or whose first record's data type names the
@@ -103,11 +110,13 @@ import xarray as xr
 
 from core.atomic import atomic_path
 from core.passes import (
+    VARIABLE_UNITS,
     PassFormatError,
     civil_to_datetime64,
     clean_pass,
     make_pass,
     solar_local_time,
+    unit_factor,
 )
 
 __all__ = [
@@ -339,6 +348,46 @@ def _floats(values: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Pass contract unit → the instrument block's unit-string field that states it in every record.
+_UNIT_FIELD: dict[str, str] = {
+    "cm^-3": "unit_density",
+    "K": "unit_temperature",
+    "m/s": "unit_velocity",
+    "V": "unit_potential",
+    "deg": "unit_angle",
+}
+
+
+def _unit_factors(rec: np.ndarray, spec: _Apid, name: str) -> dict[str, np.ndarray]:
+    """Per instrument value field: the factor from the unit its records state (``unit_*`` strings, may
+    differ between records) to the Pass contract unit; :class:`PassFormatError` for an unknown unit."""
+    out: dict[str, np.ndarray] = {}
+    for field, var in spec.variables.items():
+        contract = VARIABLE_UNITS[var]
+        ufield = _UNIT_FIELD[contract]
+        stated, inverse = np.unique(rec[ufield], return_inverse=True)
+        factors = np.array(
+            [
+                unit_factor(
+                    bytes(u).decode("ascii", errors="replace").strip("\x00 "),
+                    contract,
+                    source=name,
+                    dataset=f"{field} (unit field {ufield})",
+                )
+                for u in stated
+            ]
+        )
+        out[field] = factors[inverse.reshape(-1)]
+    return out
+
+
+def _to_contract(values: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """float32 values times a per-record factor (computed in float64); untouched when every factor is 1."""
+    if (factor == 1.0).all():
+        return values
+    return (values.astype(np.float64) * factor).astype(np.float32)
+
+
 def _median_or_nan(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(np.median(finite)) if finite.size else float("nan")
@@ -450,7 +499,10 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
     lt = np.where(lt >= 24.0, 0.0, lt)  # a tiny negative value mods to 24.0
     lt = np.where(np.isfinite(lt), lt, solar_local_time(time, lon))
 
-    variables = {var: (_floats(rec[field]), {}) for field, var in spec.variables.items()}
+    factors = _unit_factors(rec, spec, fn.name)
+    variables: dict[str, tuple] = {
+        var: (_to_contract(_floats(rec[field]), factors[field]), {}) for field, var in spec.variables.items()
+    }
     ds = make_pass(
         time,
         lat,
@@ -466,6 +518,8 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
         source_file=fn.name,
         lt=lt,
         attrs={
+            "history": f"read from {fn.name} by core.io.demeter.read_demeter (units converted to the Pass "
+            "contract)",
             "apid": fn.apid,
             "file_start": fn.start.isoformat(),
             "file_end": fn.end.isoformat(),

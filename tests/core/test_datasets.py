@@ -28,6 +28,7 @@ from core.datasets import (
     write_samples,
 )
 from core.geo import geodesic_distance_km
+from core.testing import assert_valid_samples
 from core.windows import Target, WindowSettings
 from tests.core.test_windows import T0, write_line_pass
 
@@ -98,28 +99,10 @@ def built(archive, tmp_path_factory):
 
 def test_samples_contract(built) -> None:
     ds, rep, _ = built
-    assert set(ds.dims) == {"sample", "step", "feature"}
-    assert ds["X"].dims == ("sample", "step", "feature") and ds["X"].dtype == np.float32
+    assert_valid_samples(ds)
     assert list(ds["feature"].values) == ["Ne", "Te", "Ni_O", "Ti"]
+    assert list(ds["feature_units"].values) == ["lg(re 1 cm^-3)", "K", "lg(re 1 cm^-3)", "K"]
     assert ds.sizes["step"] == 20
-    for name in (
-        "event_id",
-        "label",
-        "split",
-        "satellite",
-        "orbit",
-        "half",
-        "t_start",
-        "hours_before",
-        "dist_km",
-        "event_mag",
-        "event_time",
-    ):
-        assert ds[name].dims == ("sample",), name
-    assert ds["lat"].dims == ds["lon"].dims == ("sample", "step")
-    assert ds["label"].dtype == np.int8 and set(np.unique(ds["label"].values)) <= {0, 1}
-    assert np.issubdtype(ds["t_start"].dtype, np.datetime64)
-    assert (ds["t_start"].values < ds["event_time"].values).all()
     hours = (ds["event_time"].values - ds["t_start"].values) / np.timedelta64(1, "h")
     np.testing.assert_allclose(ds["hours_before"].values, hours)
     assert (ds["hours_before"].values <= 5 * 24).all()
@@ -175,6 +158,41 @@ def test_written_then_read_is_identical(built, tmp_path) -> None:
     back = load_samples(tmp_path / "empty.nc")
     xr.testing.assert_identical(empty, back)
     assert back["X"].shape == (0, 20, 4)
+
+
+def test_written_file_is_cf(built) -> None:
+    """CF-1.10, read back with cf_xarray; X has no units, its features' units are a coordinate."""
+    import cf_xarray  # noqa: F401 — registers the .cf accessor
+    import h5py
+
+    _, _, out = built
+    with xr.open_dataset(out, engine="h5netcdf") as back:
+        assert back.attrs["Conventions"] == "CF-1.10" and back.attrs["title"] and back.attrs["source"]
+        assert back.cf["latitude"].name == "lat" and back.cf["longitude"].name == "lon"
+        assert back.cf["time"].name == "t_start"
+        assert back.cf.standard_names == {"latitude": ["lat"], "longitude": ["lon"], "time": ["t_start"]}
+        assert "units" not in back["X"].attrs and "feature_units" in back["X"].coords
+        assert back["X"].cf["latitude"].name == "lat"
+    with h5py.File(out, "r") as f:  # on disk, X names feature_units among its (auxiliary) coordinates
+        assert "feature_units" in str(f["X"].attrs["coordinates"]).split()
+
+
+def test_files_written_before_cf_still_load(built, tmp_path) -> None:
+    """A Samples file of the earlier layout (X units "see feature_units", free-text feature units) loads."""
+    ds, _, _ = built
+    old = ds.copy()
+    old["X"].attrs = {"long_name": "feature sequences", "units": "see feature_units"}
+    old = old.assign_coords(feature_units=("feature", np.array(["log10(cm^-3)", "K", "log10(cm^-3)", "K"])))
+    for name in ("lat", "lon"):
+        old[name].attrs = {"units": "deg"}
+    old.attrs = {k: v for k, v in old.attrs.items() if k not in ("Conventions", "source", "history")}
+    write_samples(old, tmp_path / "old.nc")
+    back = load_samples(tmp_path / "old.nc")
+    xr.testing.assert_identical(back, old)
+    from dashboard.figures import sequences_figure
+
+    fig = sequences_figure(back.isel(sample=slice(0, 2)))
+    assert any("log10(cm^-3)" in str(a.text) for a in fig.layout.annotations)  # the old unit text shows
 
 
 # ------------------------------------------------------------------------------------------ caching

@@ -11,6 +11,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import xarray as xr
 
 from core.config import REPO_ROOT
 from core.io import read_pass, write_pass
@@ -25,7 +26,8 @@ from core.io.cses import (
     reduce_spectrum,
     write_cses,
 )
-from core.passes import PassFormatError, PassWarning, make_pass, validate_pass
+from core.passes import PassFormatError, PassWarning, make_pass
+from core.testing import assert_valid_pass
 
 SAMPLES = REPO_ROOT.parent / "shared" / "data" / "cses_samples"
 GENUINE = SAMPLES / "CSES_01_HPM_5_L02_A2_096791_20191101_001933_20191101_005555_000.h5"
@@ -113,7 +115,7 @@ def test_round_trip(tmp_path, product):
     path = write_cses(ds, tmp_path)
     assert path.parent == tmp_path and path.name == parse_cses_filename(path.name).name
     back = _read_quiet(path, keep_spectrum=True)
-    validate_pass(back)
+    assert_valid_pass(back)
     np.testing.assert_array_equal(back["time"].values, ds["time"].values)  # times at ms resolution
     for c in ("lat", "lon", "alt", "mlat"):
         np.testing.assert_allclose(back[c].values, ds[c].values, rtol=1e-6, atol=1e-4)
@@ -247,7 +249,7 @@ def test_reduce_spectrum():
 @pytest.mark.skipif(not GENUINE.exists(), reason="genuine CSES HPM_5 sample not present")
 def test_genuine_hpm5_conformance():
     ds = _read_quiet(GENUINE)
-    validate_pass(ds)
+    assert_valid_pass(ds)
     assert ds.sizes["time"] == 2079
     assert ds.attrs["half"] == "night" and ds.attrs["orbit"] == 9679 and ds.attrs["product"] == "HPM_5"
     assert ds["lat"].values[0] == pytest.approx(-64.85, abs=0.01)
@@ -261,8 +263,99 @@ def test_genuine_hpm5_conformance():
     b = ds["B"].values
     assert np.isfinite(b).all() and (b > 20_000).all() and (b < 65_000).all()
     steps = np.diff(ds["time"].values) / np.timedelta64(1, "s")
-    assert (steps > 0).all() and np.allclose(steps, 1.0, atol=0.01)
+    assert np.allclose(steps, 1.0, atol=0.01)
     assert ds["lt"].values[0] == pytest.approx(0.35 + 39.25 / 15, abs=0.01)
+    # the units the genuine file states are the ones read (nothing converted, nothing refused)
+    with h5py.File(GENUINE, "r") as f:
+        units = {k: f[k].attrs["Units"] for k in f if k != "q_SIM_ECI"}
+    assert units == {
+        **dict.fromkeys(("A221", "A222", "A223", "B_FGM"), b"nT"),
+        **dict.fromkeys(("GEO_LAT", "GEO_LON", "MAG_LAT", "MAG_LON"), b"deg"),
+        "ALTITUDE": b"km",
+        **dict.fromkeys(("FLAG_MT", "FLAG_SHW", "FLAG_TBB"), b"none"),
+        "UTC_TIME": b"YYYYMMDDHHMMSS.mmm",
+        "VERSE_TIME": b"ms",
+    }
+
+
+# ------------------------------------------------------------------------------------------------ units
+@pytest.mark.parametrize(
+    ("product", "units"),
+    [
+        ("LAP_1", {"Ne": "m^-3", "Te": "eV"}),
+        ("PAP_0", {"Ni_H": "m-3", "Ni_He": "/m3", "Ni_O": "m-3", "Vi_x": "km/s", "alt": "m"}),
+        ("HPM_5", {"B_x": "T", "B_fgm": "uT", "flag_mt": "1", "lat": "rad", "lon": "degrees_east"}),
+    ],
+)
+def test_other_units_read_back_as_the_contract_units(tmp_path, product, units):
+    ds = cses_pass(product)
+    ref = _read_quiet(write_cses(ds, tmp_path / "ref"))
+    path = write_cses(ds, tmp_path / "other", units=units)
+    with h5py.File(path, "r") as f:
+        written = {a: f[d].attrs["Units"].decode() for a, d in _DATASET.items() if a in units}
+    assert written == units
+    back = _read_quiet(path)
+    assert_valid_pass(back)
+    converted = [v for v in units if units[v] not in ("1", "degrees_east")]
+    xr.testing.assert_identical(back.drop_vars(converted), ref.drop_vars(converted))
+    for v in converted:  # values cross float32 twice (file unit, contract unit): equal to float32 rounding
+        xr.testing.assert_allclose(back[v], ref[v], rtol=3e-7, atol=0)
+        assert back[v].attrs == ref[v].attrs and back[v].dtype == ref[v].dtype
+
+
+_DATASET = {
+    "Ne": "A311",
+    "Te": "A321",
+    "Ni_H": "A313",
+    "Ni_He": "A314",
+    "Ni_O": "A315",
+    "Vi_x": "A331",
+    "alt": "ALTITUDE",
+    "lat": "GEO_LAT",
+    "lon": "GEO_LON",
+    "B_x": "A221",
+    "B_fgm": "B_FGM",
+    "flag_mt": "FLAG_MT",
+}
+
+
+def test_m3_file_rewritten_by_hand_reads_as_cm3(lap_file):
+    """A file whose LAP density says m^-3 (as public plots of genuine LAP files do) is divided by 10^6."""
+    ref = _read_quiet(lap_file)
+    with h5py.File(lap_file, "r+") as f:
+        f["A311"][...] = f["A311"][...] * np.float32(1e6)  # fill (-9999) becomes -9.999e9: still invalid
+        f["A311"].attrs["Units"] = np.bytes_(b"m-3")
+        f["A311"].attrs["ValidRange"] = np.array([0.0, 1e14])
+    back = read_cses(lap_file)  # the scaled fill lies outside ValidRange: counted, not a fill
+    np.testing.assert_allclose(back["Ne"].values, ref["Ne"].values, rtol=3e-7, equal_nan=True)
+    assert back["Ne"].attrs["units"] == "cm^-3"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "unit"), [("A311", b"cm-2"), ("A321", b"degC"), ("GEO_LAT", b"grad"), ("ALTITUDE", b"")]
+)
+def test_unknown_unit_is_refused_naming_file_dataset_and_unit(lap_file, dataset, unit):
+    with h5py.File(lap_file, "r+") as f:
+        f[dataset].attrs["Units"] = np.bytes_(unit)
+    with pytest.raises(PassFormatError) as exc:
+        read_cses(lap_file)
+    msg = str(exc.value)
+    assert lap_file.name in msg and repr(dataset) in msg and repr(unit.decode()) in msg
+
+
+@pytest.mark.parametrize(("dataset", "unit"), [("UTC_TIME", b"s"), ("VERSE_TIME", b"s")])
+def test_time_datasets_in_another_layout_are_refused(lap_file, dataset, unit):
+    with h5py.File(lap_file, "r+") as f:
+        f[dataset].attrs["Units"] = np.bytes_(unit)
+    with pytest.raises(PassFormatError, match=rf"{lap_file.name}: dataset '{dataset}' has units 's'"):
+        read_cses(lap_file)
+
+
+def test_writer_refuses_unknown_units_and_names(tmp_path):
+    with pytest.raises(PassFormatError, match="'furlong'"):
+        write_cses(cses_pass("LAP_1"), tmp_path, units={"Ne": "furlong"})
+    with pytest.raises(ValueError, match="Ni_O"):
+        write_cses(cses_pass("LAP_1"), tmp_path, units={"Ni_O": "m-3"})
 
 
 # ------------------------------------------------------------------------------------------- bad input
@@ -343,7 +436,7 @@ def test_duplicate_and_backwards_times(tmp_path):
     path = write_cses(ds, tmp_path, start=datetime(2021, 3, 4, 17, 19), end=datetime(2021, 3, 4, 17, 30))
     with pytest.warns(PassWarning, match=f"{path.name}.*n_dropped_duplicate=1.*n_backwards=1"):
         back = read_cses(path)
-    validate_pass(back)
+    assert_valid_pass(back)
     assert back.sizes["time"] == 9
     assert back.attrs["n_dropped_duplicate"] == 1 and back.attrs["n_backwards"] == 1
     np.testing.assert_allclose(back["Ti"].values[:5], ds["Ti"].values[[0, 1, 2, 5, 4]], rtol=1e-6)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from core.io import read_pass, write_pass
 from core.io.demeter import (
@@ -19,7 +20,8 @@ from core.io.demeter import (
     read_demeter,
     write_demeter,
 )
-from core.passes import PassFormatError, PassWarning, make_pass, validate_pass
+from core.passes import PassFormatError, PassWarning, make_pass
+from core.testing import assert_valid_pass
 
 T0 = np.datetime64("2006-08-15T22:10:03.125", "ns")
 ORBIT = 11250
@@ -126,7 +128,7 @@ def test_round_trip(tmp_path, apid):
         apid, ORBIT, "night", datetime(2006, 8, 15, 22, 10, 3), datetime(2006, 8, 15, 22, 10, 32)
     )
     back = _read_quiet(path)
-    validate_pass(back)
+    assert_valid_pass(back)
     np.testing.assert_array_equal(back["time"].values, ds["time"].values)
     for c in ("lat", "lon", "alt", "mlat", "lt"):
         np.testing.assert_allclose(back[c].values, ds[c].values, rtol=1e-6, atol=1e-4, err_msg=c)
@@ -151,6 +153,45 @@ def test_day_half_and_missing_variable(tmp_path):
     with pytest.warns(PassWarning, match="all-fill variables: V_plasma"):
         back = read_demeter(path)
     assert back.attrs["half"] == "day"
+
+
+# ------------------------------------------------------------------------------------------------ units
+def _rewrite_units(path, apid, unit_field, unit, fields, factor, rows=slice(None)):
+    """Rewrite records ``rows`` of ``path``: ``unit_field`` says ``unit``, ``fields`` are times ``factor``."""
+    rec = np.fromfile(path, dtype=RECORD_DTYPES[apid])
+    rec[unit_field][rows] = unit.ljust(6)
+    for f in fields:
+        rec[f][rows] = rec[f][rows] * np.float32(factor)
+    rec.tofile(path)
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 7)], ids=["all records", "some records"])
+def test_density_in_m3_reads_as_cm3(tmp_path, rows):
+    """Unit strings are read per record: a file (or some of its records) in m^-3 reads as the cm^-3 one."""
+    path = write_demeter(demeter_pass(1144), tmp_path)
+    ref = _read_quiet(path)
+    _rewrite_units(path, 1144, "unit_density", b"m-3", ("n_e", "n_i"), 1e6, rows)
+    _rewrite_units(path, 1144, "unit_temperature", b"eV", ("t_e",), 1 / 11604.51812, rows)
+    back = _read_quiet(path)
+    assert_valid_pass(back)
+    converted = ["Ne", "Ni", "Te"]
+    xr.testing.assert_identical(back.drop_vars(converted), ref.drop_vars(converted))
+    for v in converted:  # values cross float32 twice: equal to float32 rounding
+        xr.testing.assert_allclose(back[v], ref[v], rtol=3e-7, atol=0)
+        assert back[v].attrs == ref[v].attrs
+
+
+@pytest.mark.parametrize(
+    ("apid", "unit_field", "unit"),
+    [(1144, "unit_density", b"cm-2"), (1140, "unit_angle", b"grad"), (1140, "unit_velocity", b"")],
+)
+def test_unknown_unit_string_is_refused_naming_file_field_and_unit(tmp_path, apid, unit_field, unit):
+    path = write_demeter(demeter_pass(apid), tmp_path)
+    _rewrite_units(path, apid, unit_field, unit, (), 1.0, slice(3, 4))
+    with pytest.raises(PassFormatError) as exc:
+        read_demeter(path)
+    msg = str(exc.value)
+    assert path.name in msg and unit_field in msg and repr(unit.decode()) in msg
 
 
 def test_byte_identical_rewrite(tmp_path):
@@ -246,7 +287,7 @@ def test_duplicate_times_cleaned(tmp_path):
     path = write_demeter(ds, tmp_path)
     with pytest.warns(PassWarning, match="n_dropped_duplicate=1; n_backwards=1"):
         back = read_demeter(path)
-    validate_pass(back)
+    assert_valid_pass(back)
     assert back.sizes["time"] == 5
 
 

@@ -13,6 +13,7 @@ from core.io import read_pass
 from core.synthetic.generator import generate_archive, observe, simulate_truth
 from core.synthetic.orbit import half_orbits, track
 from core.synthetic.precursors import PrecursorModel
+from core.testing import assert_valid_pass
 
 from .conftest import empty_catalog, make_catalog
 
@@ -94,9 +95,11 @@ def test_readers_round_trip_the_truth(tmp_path: Path, pyiri_cache: Path) -> None
     ho = next(iter(half_orbits("CSES-01", *SPAN)))
     truth = simulate_truth(ho, seed=0, cache_dir=pyiri_cache)
     ds = observe(truth, "LAP_1", seed=0)
+    assert_valid_pass(ds)
     from core.io import write_pass
 
     back = read_pass(write_pass(ds, tmp_path))
+    assert_valid_pass(back)
     assert np.array_equal(back["time"].values, ds["time"].values)
     for name in ("lat", "lon", "alt", "mlat"):
         assert np.allclose(back[name].values, ds[name].values, atol=1e-3)
@@ -126,6 +129,8 @@ def test_demeter_archive(tmp_path: Path, pyiri_cache: Path) -> None:
     assert names and all(n.startswith(("DMT_N1_1144_", "DMT_N1_1140_")) for n in names)
     isl = read_pass(next(f for f in rep.files if "_1144_" in f.name))
     iap = read_pass(next(f for f in rep.files if "_1140_" in f.name))
+    assert_valid_pass(isl)
+    assert_valid_pass(iap)
     assert {"Ne", "Te", "Ni", "V_plasma", "V_float", "V_sat"} <= set(isl.data_vars)
     assert {"Ni_H", "Ni_He", "Ni_O", "Ti", "Vi_z", "V_sat"} <= set(iap.data_vars)
     step = np.diff(iap["time"].values).astype("timedelta64[s]").astype(int)
