@@ -30,9 +30,10 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-## What the app shows: the built-in catalog summary, then the demo archive, dataset and models
-## (generated on the first run into data/generated/, reused afterwards).
-prepare: install
+## What the app shows: the built-in catalog summary, then the demo archives, datasets, experiments report
+## and models (generated on the first run into data/generated/ and reports/demo/, reused afterwards).
+## Chromium is what exports PNG/SVG/PDF figures (kaleido), so `make run` installs it too.
+prepare: install chromium
 	$(BIN)/python -m core catalog
 	$(BIN)/python -m core prepare
 
@@ -62,11 +63,12 @@ TESTBED_ARGS ?=
 testbed: install
 	$(BIN)/python -m core testbed $(TESTBED_ARGS)
 
-## The paper suite on the protocol testbed → reports/protocol/ (3 training seeds, fixed quick
+## The paper suite on the protocol testbed → reports/protocol/, its models with their cards →
+## reports/protocol/registry/ (what the dashboard scores with) (3 training seeds, fixed quick
 ## hyper-parameters; resumable: rerun to continue). docs/protocol.md says what it does; add --search to
 ## PROTOCOL_ARGS for the optuna search (its space is sized for a GPU: hours per model on 2 cores).
 .PHONY: protocol
 PROTOCOL_ARGS ?=
 protocol: testbed
 	$(BIN)/python -m core experiments --testbed data/generated/testbed --quick --n-boot 1000 \
-	  --seeds 0,1,2 --out reports/protocol $(PROTOCOL_ARGS)
+	  --seeds 0,1,2 --out reports/protocol --registry reports/protocol/registry $(PROTOCOL_ARGS)

@@ -137,8 +137,10 @@ def event_passes(settings: Settings, event: dict[str, Any], state: EventState) -
         half=None if state.half == "both" else state.half,
     )
     hits = hits.drop_duplicates(["satellite", "orbit", "half"]).copy()
+    if hits.empty:  # (an empty index's columns are not typed: nothing to compute)
+        return hits.assign(hours_before=pd.Series(dtype=float), in_circle=pd.Series(dtype=object))
     origin = pd.Timestamp(event["time"])
-    hits["hours_before"] = (origin - hits["start"]).dt.total_seconds() / 3600.0
+    hits["hours_before"] = (origin - pd.to_datetime(hits["start"], utc=True)).dt.total_seconds() / 3600.0
     circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
     hits["in_circle"] = [track.intersection(circle) for track in hits.geometry]
     return hits
