@@ -9,7 +9,7 @@ need no WebGL, so they draw and export several times faster, and SVG/PDF exports
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,13 @@ from core.geo import circle_lonlat, dobrovolsky_radius_km
 #: Colour-blind-safe palettes (viridis / cividis for continuous; Okabe–Ito for categories).
 ERA_COLORS: dict[str, str] = {"DEMETER": "#0072B2", "CSES-01": "#D55E00", "": "#999999"}
 SELECTION_COLOR = "#CC79A7"
-EVENTS_TRACE, CIRCLE_TRACE, EPICENTRE_TRACE = 0, 1, 2
+#: Trace order of the catalog map: events without passes in the archive (grey, underneath; empty when no
+#: archive is loaded), the events coloured by the chosen variable (all of them when no archive is
+#: loaded), then the selected event's circle and epicentre (on top). A click on either event trace
+#: selects an event.
+OTHER_EVENTS_TRACE, EVENTS_TRACE, CIRCLE_TRACE, EPICENTRE_TRACE = 0, 1, 2, 3
+EVENT_TRACES: tuple[int, ...] = (OTHER_EVENTS_TRACE, EVENTS_TRACE)
+OTHER_EVENTS_COLOR = "#b4b4b4"
 
 _COLOR_SPECS: dict[str, dict[str, Any]] = {
     "mag": {"column": "mag", "title": "Magnitude", "colorscale": "Viridis"},
@@ -98,6 +104,8 @@ def _marker(events: pd.DataFrame, color_by: str) -> dict[str, Any]:
 def selection_traces(event: Mapping[str, Any] | None, trace: type = go.Scattermap) -> list[Any]:
     """Traces (of class ``trace``) for a selected event: its geodesic Dobrovolsky circle and the epicentre
     (empty when none)."""
+    lats: list[float] | np.ndarray
+    lons: list[float] | np.ndarray
     if event is None:
         lats, lons, elat, elon, name = [], [], [], [], ""
     else:
@@ -128,26 +136,80 @@ def selection_traces(event: Mapping[str, Any] | None, trace: type = go.Scatterma
     return [circle, epicentre]
 
 
-def catalog_map_figure(
-    events: pd.DataFrame,
-    *,
-    color_by: str = "mag",
-    selected: Mapping[str, Any] | None = None,
-    basemap_url: str = "/basemap/110m",
-    center: tuple[float, float] | None = None,
-    zoom: float = 0.6,
-    static: bool = False,
-) -> go.Figure:
-    """World map of catalog events (size and colour by magnitude, depth, satellite era or score).
+def lonlat_bounds(lat: Any, lon: Any) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in degrees of the points: the smallest longitude interval holding them
+    all, wrap-aware — ``west`` in [-180, 180) and ``east = west + span`` (above 180 when the interval
+    crosses the antimeridian). None when no point has finite coordinates."""
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if not ok.any():
+        return None
+    x = np.unique(np.mod(lon[ok] + 180.0, 360.0) - 180.0)  # sorted, in [-180, 180)
+    gaps = np.diff(np.append(x, x[0] + 360.0))  # the gap after each point; the last one wraps around
+    k = int(np.argmax(gaps))
+    west = float(x[(k + 1) % len(x)])
+    span = 360.0 - float(gaps[k])
+    return west, float(lat[ok].min()), west + span, float(lat[ok].max())
 
-    ``events`` has the columns of ``core.catalog.CATALOG_COLUMNS`` (and optionally ``era``); trace 0 holds
-    the events with ``customdata`` = event id (float32 positions keep the payload small), traces 1–2 the
-    selected event's circle and epicentre. ``center`` is (lat, lon) in degrees. ``static``: the SVG
-    ``Scattergeo`` version for exports (Natural Earth projection centred on ``center``'s longitude).
-    """
-    trace = go.Scattergeo if static else go.Scattermap
+
+#: the world view of the interactive map (centre lat, lon in degrees; MapLibre zoom)
+WORLD_VIEW: tuple[float, float, float] = (15.0, 150.0, 0.6)
+#: size (px) of the interactive map in a 1440 × 960 window, for fitting a view to bounds
+MAP_VIEW_PX: tuple[float, float] = (800.0, 640.0)
+_MAX_FIT_LAT = 85.0
+
+
+def _mercator_y(lat: float) -> float:
+    phi = np.radians(np.clip(lat, -_MAX_FIT_LAT, _MAX_FIT_LAT))
+    return float(np.log(np.tan(np.pi / 4 + phi / 2)))
+
+
+def _wrap_lon(lon: float) -> float:
+    return float(np.mod(lon + 180.0, 360.0) - 180.0)
+
+
+def fit_view(
+    bounds: tuple[float, float, float, float],
+    *,
+    size_px: tuple[float, float] = MAP_VIEW_PX,
+    pad: float = 0.1,
+    max_zoom: float = 5.0,
+) -> tuple[float, float, float]:
+    """(centre lat, centre lon, MapLibre zoom) that shows ``bounds`` (:func:`lonlat_bounds`) in a map of
+    ``size_px`` with ``pad`` of each side left free; the world view for (nearly) global bounds.
+
+    MapLibre draws the Web Mercator world 512·2^zoom pixels wide."""
+    west, south, east, north = bounds
+    if east - west > 300.0:
+        return WORLD_VIEW
+    y_south, y_north = _mercator_y(south), _mercator_y(north)
+    lat0 = float(np.degrees(np.arctan(np.sinh((y_south + y_north) / 2))))
+    width, height = (s * (1.0 - 2.0 * pad) for s in size_px)
+    zoom_x = np.log2(width * 360.0 / (512.0 * max(east - west, 1e-6)))
+    zoom_y = np.log2(height * 2.0 * np.pi / (512.0 * max(y_north - y_south, 1e-6)))
+    zoom = float(np.clip(min(zoom_x, zoom_y), WORLD_VIEW[2], max_zoom))
+    return lat0, _wrap_lon((west + east) / 2.0), zoom
+
+
+def _fit_geo(bounds: tuple[float, float, float, float], *, pad: float = 0.1) -> dict[str, Any] | None:
+    """``geo`` centre, rotation and scale of the static (Natural Earth) map that show ``bounds``; None for
+    (nearly) global bounds (the whole world)."""
+    west, south, east, north = bounds
+    if east - west > 300.0:
+        return None
+    lon0 = _wrap_lon((west + east) / 2.0)
+    span = max((east - west) / 360.0, (north - south) / 180.0, 1e-6) * (1.0 + 2.0 * pad)
+    return {
+        "center": {"lat": (south + north) / 2.0, "lon": lon0},
+        "projection": {"rotation": {"lon": lon0}, "scale": float(np.clip(1.0 / span, 1.0, 12.0))},
+    }
+
+
+def _hovertext(events: pd.DataFrame) -> pd.Series:
+    if events.empty:  # (an empty float column maps to floats, which do not add to strings)
+        return pd.Series([], dtype=object)
     times = pd.to_datetime(events["time"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
-    hovertext = (
+    return (
         "M"
         + events["mag"].map("{:.1f}".format)
         + " "
@@ -160,25 +222,81 @@ def catalog_map_figure(
         + events["depth_km"].map("{:.0f}".format)
         + " km"
     )
-    marker = _marker(events, color_by)
+
+
+def catalog_map_figure(
+    events: pd.DataFrame,
+    *,
+    color_by: str = "mag",
+    selected: Mapping[str, Any] | None = None,
+    covered: Collection[str] | None = None,
+    fit: bool = False,
+    basemap_url: str = "/basemap/110m",
+    center: tuple[float, float] | None = None,
+    zoom: float = WORLD_VIEW[2],
+    static: bool = False,
+) -> go.Figure:
+    """World map of catalog events (size and colour by magnitude, depth, satellite era or score).
+
+    ``events`` has the columns of ``core.catalog.CATALOG_COLUMNS`` (and optionally ``era``). ``covered``:
+    ids of the events with passes in the loaded archive (None: no archive). With an archive, those events
+    are the coloured markers of :data:`EVENTS_TRACE` and the others small grey markers underneath
+    (:data:`OTHER_EVENTS_TRACE`), with a legend naming both; without one, every event is in
+    :data:`EVENTS_TRACE` and there is no legend. Event traces carry ``customdata`` = event id (float32
+    positions keep the payload small); :data:`CIRCLE_TRACE` and :data:`EPICENTRE_TRACE` the selected event.
+
+    The view: centred on ``center`` (lat, lon in degrees) at ``zoom`` when given; else, with ``fit``,
+    fitted to the events (wrap-aware across the antimeridian; the world view when they span the world);
+    else the world view. ``static``: the SVG ``Scattergeo`` version for exports (Natural Earth
+    projection centred on ``center``'s longitude, or fitted like the interactive map).
+    """
+    trace = go.Scattergeo if static else go.Scattermap
+    if covered is None:
+        shown, rest = events, events.iloc[:0]
+    else:
+        has = events["event_id"].isin(covered).to_numpy()
+        shown, rest = events.loc[has], events.loc[~has]
+    marker = _marker(shown, color_by)
+    grey: dict[str, Any] = {"size": 4, "color": OTHER_EVENTS_COLOR, "opacity": 0.6}
     if static:  # no outline on tens of thousands of overlapping dots (and SVG paints much faster)
-        marker["line"] = {"width": 0}
-    scatter = trace(
-        lat=events["lat"].to_numpy(np.float32),
-        lon=events["lon"].to_numpy(np.float32),
-        mode="markers",
-        marker=marker,
-        customdata=events["event_id"].astype(str).to_numpy(),
-        hovertext=hovertext.to_numpy(),
-        hovertemplate="%{hovertext}<extra>%{customdata}</extra>",
-        name="events",
-        showlegend=False,
+        marker["line"] = grey["line"] = {"width": 0}
+    archive = covered is not None
+
+    def events_trace(rows: pd.DataFrame, marker: dict[str, Any], name: str, note: str, legend: bool) -> Any:
+        return trace(
+            lat=rows["lat"].to_numpy(np.float32),
+            lon=rows["lon"].to_numpy(np.float32),
+            mode="markers",
+            marker=marker,
+            customdata=rows["event_id"].astype(str).to_numpy(),
+            hovertext=_hovertext(rows).to_numpy(),
+            hovertemplate=f"%{{hovertext}}{note}<extra>%{{customdata}}</extra>",
+            name=name,
+            showlegend=legend,
+        )
+
+    others = events_trace(
+        rest, grey, f"no passes in the archive ({len(rest):,})", "<br>no passes in the archive", len(rest) > 0
     )
-    fig = go.Figure([scatter, *selection_traces(selected, trace)])
-    lat0, lon0 = center if center is not None else (15.0, 150.0)
+    scatter = events_trace(
+        shown,
+        marker,
+        f"with passes in the archive ({len(shown):,})" if archive else "events",
+        "<br>passes in the archive" if archive else "",
+        archive,
+    )
+    fig = go.Figure([others, scatter, *selection_traces(selected, trace)])
+    bounds = lonlat_bounds(events["lat"], events["lon"]) if fit and center is None else None
+    if center is not None:
+        lat0, lon0 = center
+    else:
+        lat0, lon0, zoom = fit_view(bounds) if bounds is not None else WORLD_VIEW
     if static:
-        projection = {"type": "natural earth", "rotation": {"lon": lon0}}
-        fig.update_layout(geo={**GEO_STYLE, "resolution": 110, "projection": projection})
+        view = (_fit_geo(bounds) if bounds is not None else None) or {
+            "projection": {"rotation": {"lon": lon0}}
+        }
+        projection = {"type": "natural earth", **view.pop("projection")}
+        fig.update_layout(geo={**GEO_STYLE, "resolution": 110, "projection": projection, **view})
     else:
         fig.update_layout(
             map={
@@ -187,6 +305,21 @@ def catalog_map_figure(
                 "zoom": zoom,
                 "layers": basemap_layers(basemap_url),
             }
+        )
+    if archive:
+        fig.update_layout(
+            showlegend=True,
+            legend={
+                "x": 0.01,
+                "y": 0.99,
+                "xanchor": "left",
+                "yanchor": "top",
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "bordercolor": "#b5b1a6",
+                "borderwidth": 1,
+                "itemsizing": "constant",
+                "traceorder": "reversed",  # the events with passes first
+            },
         )
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -216,11 +349,12 @@ KM_PER_DEG = 111.195
 def regional_geo(lat: float, lon: float, radius_km: float, *, margin: float = 3.0) -> dict[str, Any]:
     """Layout ``geo`` of a regional map: azimuthal equidistant centred on (lat, lon) in degrees, so that
     distances from the centre are true and a geodesic circle is round; ``margin``·``radius_km`` fills
-    the shorter half-side (projection scale 1 shows the whole sphere, 180° from centre to edge)."""
+    the shorter half-side (projection scale 1 shows the whole sphere, 180° from centre to edge). Drawn
+    from the 1:50m Natural Earth topojson (``world_50m.json``); the world maps keep the lighter 1:110m."""
     scale = float(np.clip(180.0 / (margin * radius_km / KM_PER_DEG), 1.0, 400.0))
     return {
         **GEO_STYLE,
-        "resolution": 110,
+        "resolution": 50,  # Natural Earth 1:50m coastlines and borders: a region is drawn large
         "projection": {"type": "azimuthal equidistant", "rotation": {"lat": lat, "lon": lon}, "scale": scale},
     }
 
@@ -296,10 +430,10 @@ def event_tracks_figure(
                 hovertemplate=f"<b>in circle</b> {label}<extra></extra>",
             )
         )
-    lats, lons = circle_lonlat(event["lat"], event["lon"], radius_km, n=181, unwrap=True)
+    ring_lats, ring_lons = circle_lonlat(event["lat"], event["lon"], radius_km, n=181, unwrap=True)
     ring = go.Scattergeo(
-        lat=list(lats),
-        lon=list(lons),
+        lat=list(ring_lats),
+        lon=list(ring_lons),
         mode="lines",
         fill="toself",
         line={"color": SELECTION_COLOR, "width": 2},
@@ -633,13 +767,34 @@ def sequences_figure(
                 hovertemplate=f"{background_label}<br>lat %{{x:.1f}}°<br>{name} %{{y:.3g}}<extra></extra>",
             )
     fig.update_xaxes(title_text="geographic latitude (°)", row=len(features), col=1)
+    height = 170 * len(features) + 100
     fig.update_layout(
-        height=170 * len(features) + 60,
-        margin={"l": 60, "r": 10, "t": 30, "b": 40},
+        height=height,
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.08},
+        # The legend heads the plots (a legend below them, in paper units, drew over the x axis's title):
+        # its bottom edge SEQUENCES_LEGEND_GAP_PX above the plot area, clear of the first subplot's title;
+        # plotly widens the top margin for it, however many rows it wraps to.
+        legend={
+            "orientation": "h",
+            "x": 0.0,
+            "y": 1.0 + SEQUENCES_LEGEND_GAP_PX / _sequences_plot_height(height),
+            "yanchor": "bottom",
+        },
     )
     return fig
+
+
+#: space (px) between the sequences chart's plot area and its legend: the first subplot title's height
+#: (about 22 px) and a little air
+SEQUENCES_LEGEND_GAP_PX = 30.0
+
+
+def _sequences_plot_height(height: float) -> float:
+    """A low estimate of the sequences chart's plot-area height (px): the figure's ``height`` less the
+    bottom margin with the x axis's title (~55 px) and the top margin widened for a legend of up to
+    four rows (~120 px). Underestimating it widens the legend's gap, never narrows it."""
+    return max(height - 175.0, 60.0)
 
 
 MODEL_LABELS: dict[str, str] = {

@@ -6,7 +6,9 @@ hand-edited URL fall back to defaults with a message instead of an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -33,6 +35,12 @@ class MapState:
     color: str = "mag"
     coverage: str = "all"
     event: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter differs from the defaults (the colour and the selection are no filters): the
+        map then fits the events shown instead of showing the world."""
+        return replace(self, color=MapState.color, event=None) != MapState()
 
 
 _QUERY_KEYS: dict[str, str] = {
@@ -63,7 +71,7 @@ def _in_range(value: str, lo: float, hi: float) -> float:
     return number
 
 
-def _choice_of(choices: tuple) -> object:
+def _choice_of(choices: tuple) -> Callable[[str], object]:
     def parse(value: str) -> object:
         for choice in choices:
             if value == str(choice):
@@ -163,7 +171,8 @@ _EVENT_PARSERS = {
 def parse_event_query(search: str | None) -> tuple[EventState, list[str]]:
     """Parse the event view's query (``?half=day&days=3&L=30``); bad values keep defaults, with messages."""
     raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
-    values, problems = {}, []
+    values: dict[str, Any] = {}
+    problems: list[str] = []
     for name, parse in _EVENT_PARSERS.items():
         if name in raw:
             try:

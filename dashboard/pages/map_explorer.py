@@ -5,6 +5,7 @@ State (filters and the selected event) lives in the URL query, so reloads and sh
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
 from dashboard.data import (
     MAX_BATCH_EVENTS,
+    catalog_table,
+    covered_event_ids,
     filtered_events,
     find_event,
     gap_notice,
@@ -28,19 +31,21 @@ from dashboard.exports import map_export_query
 from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
-    EVENTS_TRACE,
+    EVENT_TRACES,
     catalog_coverage_figure,
     catalog_map_figure,
+    lonlat_bounds,
     selection_traces,
 )
 from dashboard.state import COLOR_BY, COVERAGE, DATE_RANGE, DEPTH_RANGE_KM, MAG_RANGE, MapState, map_query
 
-GRAPH_CONFIG: dict[str, Any] = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/assets/topojson/",
     "scrollZoom": True,
     "displaylogo": False,
     "responsive": True,
 }
+_ARIA_LIVE: dict[str, Any] = {"aria-live": "polite"}  # not a keyword argument: passed as ** (any type)
 _COLOR_LABELS = {"mag": "Magnitude", "depth": "Depth", "era": "Satellite era", "score": "SeqNetQuake score"}
 _COVERAGE_LABELS = {
     "all": "All events",
@@ -105,7 +110,18 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
                 value=state.coverage,
                 inline=True,
             ),
-            html.P(id="map-summary", className="summary", **{"aria-live": "polite"}),
+            html.P(id="map-summary", className="summary", **_ARIA_LIVE),
+            html.Div(
+                [
+                    html.Span(id="covered-hint-text"),
+                    html.Button(id="show-covered", className="button", hidden=True),
+                ],
+                id="covered-hint",
+                className="notice notice-warning",
+                role="status",
+                hidden=True,
+            ),
+            dcc.Store(id="covered-target"),
             html.Div(id="map-notice"),
             html.Label("SeqNetQuake scores", htmlFor="score-run"),
             html.P(
@@ -161,6 +177,7 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
                 className="map-layout",
             ),
             dcc.Store(id="selected-event", data=state.event),
+            dcc.Store(id="map-view-sync"),
         ]
     )
 
@@ -194,6 +211,92 @@ def _state(
     )
 
 
+def _deg_lat(lat: float) -> str:
+    return f"{abs(lat):.0f}°{'N' if lat > 0 else 'S' if lat < 0 else ''}"
+
+
+def _deg_lon(lon: float) -> str:
+    lon = float(np.mod(lon + 180.0, 360.0) - 180.0)
+    if abs(lon) >= 179.5 or abs(lon) < 0.5:
+        return f"{abs(lon):.0f}°"
+    return f"{abs(lon):.0f}°{'E' if lon > 0 else 'W'}"
+
+
+def archive_text(settings: Settings) -> str:
+    """What the loaded pass archive holds, in words: satellites and UTC period of its readable passes, and
+    where the catalog events with passes lie ("" without an archive)."""
+    index = pass_index(settings)
+    if index is None:
+        return ""
+    ok = index[index["error"].isna()]
+    if ok.empty:
+        return "The pass archive holds no readable pass."
+    first = pd.to_datetime(ok["start"], utc=True).min()
+    last = pd.to_datetime(ok["end"], utc=True).max()
+    satellites = ", ".join(sorted(ok["satellite"].unique()))
+    text = f"The archive holds {satellites} passes of {first:%Y-%m-%d} … {last:%Y-%m-%d}"
+    covered = covered_event_ids(settings)
+    cat = catalog_table(settings)
+    where = cat.loc[cat["event_id"].isin(covered)]
+    bounds = lonlat_bounds(where["lat"], where["lon"])
+    if bounds is None:
+        return text + ", but no catalog earthquake has a pass crossing its circle in the days before it."
+    west, south, east, north = bounds
+    who = (
+        "its catalog event with passes lies"
+        if len(where) == 1
+        else f"its {len(where):,} catalog events with passes lie"
+    )
+    if east - west < 1.0 and north - south < 1.0:
+        return f"{text}; {who} near {_deg_lat(south)}, {_deg_lon(west)}."
+    return f"{text}; {who} in {_deg_lat(south)}–{_deg_lat(north)}, {_deg_lon(west)}–{_deg_lon(east)}."
+
+
+@dataclass(frozen=True)
+class CoverageOverview:
+    """How the shown events meet the pass archive: ``covered`` ids (None: no archive), how many of the
+    shown events have passes, and — when none has — a ``hint`` in words with the filters (``target``)
+    that show the events with passes and the ``button`` label that applies them (None: no such event)."""
+
+    covered: frozenset[str] | None
+    n_shown_covered: int = 0
+    hint: str | None = None
+    target: MapState | None = None
+    button: str | None = None
+
+
+def coverage_overview(settings: Settings, state: MapState, events: pd.DataFrame) -> CoverageOverview:
+    """The archive's side of the map for ``events`` (the earthquakes shown under ``state``)."""
+    if pass_index(settings) is None:
+        return CoverageOverview(None)
+    covered = covered_event_ids(settings)
+    n = int(events["event_id"].isin(covered).sum())
+    if n:
+        return CoverageOverview(covered, n)
+    if len(events):
+        noun = "earthquake" if len(events) == 1 else "earthquakes"
+        first = f"None of the {len(events):,} {noun} shown has passes in the archive."
+    else:
+        first = "No earthquake with passes in the archive matches these filters."
+    hint = f"{first} {archive_text(settings)}"
+    # the events with passes: no place text, all dates; all magnitudes and depths when those hide them all
+    target = replace(state, q="", start=DATE_RANGE[0], end=DATE_RANGE[1], coverage="passes", event=None)
+    k = len(filtered_events(settings, target)) if covered else 0
+    if covered and not k:
+        target = replace(
+            target,
+            mag_min=MAG_RANGE[0],
+            mag_max=MAG_RANGE[1],
+            depth_min=DEPTH_RANGE_KM[0],
+            depth_max=DEPTH_RANGE_KM[1],
+        )
+        k = len(filtered_events(settings, target))
+    if not k:
+        return CoverageOverview(covered, 0, hint)
+    button = f"Show the {k:,} earthquake{'' if k == 1 else 's'} with passes"
+    return CoverageOverview(covered, 0, hint, target, button)
+
+
 def _timeline(events, state: MapState) -> tuple[Any, str]:
     """Events shown per month (per year over spans longer than five years), eras shaded, gaps marked;
     with its text summary."""
@@ -223,8 +326,46 @@ _FILTERS = [
 ]
 
 
+#: plotly.js applies a new ``map`` view as setCenter, then setZoom: MapLibre clamps the centre's latitude
+#: at the old zoom first (at the world view, to about ±20°), so a view fitted to, say, Japan would land
+#: 15° too far south. After each redraw this moves the WebGL map to the figure's centre and zoom in one
+#: ``jumpTo`` when they differ (never while the user drags or zooms; their moves update the figure's view).
+_MAP_VIEW_SYNC_JS = """
+function (figure) {
+    const sync = (gd) => {
+        const opts = gd._fullLayout && gd._fullLayout.map;
+        const sub = opts && opts._subplot;
+        if (!sub || !sub.map || sub.dragging || sub.wheeling) { return; }
+        const c = sub.map.getCenter();
+        if (Math.abs(c.lat - opts.center.lat) > 1e-4 || Math.abs(c.lng - opts.center.lon) > 1e-4
+                || Math.abs(sub.map.getZoom() - opts.zoom) > 1e-4) {
+            sub.map.jumpTo({center: [opts.center.lon, opts.center.lat], zoom: opts.zoom});
+        }
+    };
+    const install = (tries) => {
+        const gd = document.querySelector('#catalog-map .js-plotly-plot');
+        if (!gd || !gd.on) {
+            if (tries > 0) { setTimeout(() => install(tries - 1), 200); }
+            return;
+        }
+        if (!gd._seqnetquakeViewSync) {
+            gd._seqnetquakeViewSync = true;
+            gd.on('plotly_afterplot', () => sync(gd));
+        }
+        sync(gd);
+    };
+    install(100);
+    return window.dash_clientside.no_update;
+}
+"""
+
+
 def register_callbacks(app: Dash, settings: Settings) -> None:
     """Wire the page's callbacks; each one calls ``core`` through ``dashboard.data`` and a figure builder."""
+
+    app.clientside_callback(
+        _MAP_VIEW_SYNC_JS, Output("map-view-sync", "data"), Input("catalog-map", "figure")
+    )
 
     @app.callback(
         Output("catalog-map", "figure"),
@@ -232,6 +373,11 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         Output("map-notice", "children"),
         Output("events-timeline", "figure"),
         Output("timeline-summary", "children"),
+        Output("covered-hint", "hidden"),
+        Output("covered-hint-text", "children"),
+        Output("show-covered", "children"),
+        Output("show-covered", "hidden"),
+        Output("covered-target", "data"),
         *_FILTERS,
         Input("scores-version", "data"),
         State("selected-event", "data"),
@@ -243,8 +389,15 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             events = events.assign(score=events["event_id"].map(map_scores(settings)))
         event = find_event(settings, selected)
         center = (event["lat"], event["lon"]) if event else None
+        overview = coverage_overview(settings, state, events)
         fig = catalog_map_figure(
-            events, color_by=state.color, selected=event, center=center, zoom=2.5 if event else 0.6
+            events,
+            color_by=state.color,
+            selected=event,
+            covered=overview.covered,
+            fit=state.filtered,
+            center=center,
+            zoom=2.5 if event else 0.6,
         )
         counts = events["era"].value_counts()
         noun = "earthquake" if len(events) == 1 else "earthquakes"
@@ -252,18 +405,61 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             f"{len(events):,} {noun} shown — DEMETER era {counts.get('DEMETER', 0):,}, "
             f"CSES-01 era {counts.get('CSES-01', 0):,}, no satellite {counts.get('', 0):,}."
         )
+        if overview.covered is not None:
+            n = overview.n_shown_covered
+            summary += (
+                f" {n:,} with passes in the archive (coloured on the map)."
+                if n
+                else " None with passes in the archive."
+            )
         notices = [message(text, "warning", id="gap-notice") if (text := gap_notice(state)) else None]
-        if state.coverage == "passes" and pass_index(settings) is None:
+        if state.coverage == "passes" and overview.covered is None:
             notices.append(message("No pass archive yet: no event has passes.", "warning", id="no-archive"))
         timeline, timeline_text = _timeline(events, state)
-        return fig, summary, notices, timeline, timeline_text
+        target = overview.target
+        return (
+            fig,
+            summary,
+            notices,
+            timeline,
+            timeline_text,
+            overview.hint is None,
+            overview.hint,
+            overview.button,
+            target is None,
+            None if target is None else asdict(target),
+        )
+
+    @app.callback(
+        Output("f-place", "value"),
+        Output("f-dates", "start_date"),
+        Output("f-dates", "end_date"),
+        Output("f-mag", "value"),
+        Output("f-depth", "value"),
+        Output("f-coverage", "value"),
+        Input("show-covered", "n_clicks"),
+        State("covered-target", "data"),
+        prevent_initial_call=True,
+    )
+    def show_covered(clicks, target):
+        """Apply the filters that show the events with passes in the archive (the hint's button)."""
+        if not clicks or not target:
+            return (no_update,) * 6
+        return (
+            target["q"],
+            target["start"],
+            target["end"],
+            [target["mag_min"], target["mag_max"]],
+            [target["depth_min"], target["depth_max"]],
+            target["coverage"],
+        )
 
     @app.callback(
         Output("selected-event", "data"), Input("catalog-map", "clickData"), prevent_initial_call=True
     )
     def select_event(click):
         points = (click or {}).get("points") or []
-        if not points or points[0].get("curveNumber") != EVENTS_TRACE or not points[0].get("customdata"):
+        if not points or points[0].get("curveNumber") not in EVENT_TRACES or not points[0].get("customdata"):
             return no_update
         return points[0]["customdata"]
 

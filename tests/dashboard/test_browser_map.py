@@ -124,3 +124,56 @@ def test_coverage_toggle_and_era_timeline(page: Page, live_server: str) -> None:
     page.goto(page.url)
     expect(page.get_by_label("With passes in the archive")).to_be_checked()
     expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
+
+
+def _view(page: Page) -> dict:
+    """The WebGL map's live view: centre (lat, lon) and zoom, as MapLibre shows it."""
+    return page.evaluate(
+        """() => { const gd = document.querySelector('#catalog-map .js-plotly-plot');
+                   const m = gd._fullLayout.map._subplot.map; const c = m.getCenter();
+                   return {lat: c.lat, lon: c.lng, zoom: m.getZoom()}; }"""
+    )
+
+
+def _wait_for_view(page: Page, condition: str) -> None:
+    """Wait until the live view ``v`` (centre lat, lon and zoom) meets ``condition`` (a JS expression)."""
+    page.wait_for_function(
+        f"""() => {{ const gd = document.querySelector('#catalog-map .js-plotly-plot');
+                    const m = gd && gd._fullLayout.map && gd._fullLayout.map._subplot.map;
+                    if (!m) return false; const c = m.getCenter();
+                    const v = {{lat: c.lat, lon: c.lng, zoom: m.getZoom()}}; return {condition}; }}"""
+    )
+
+
+def test_archive_events_stand_out_and_filters_fit_the_map(page: Page, live_server: str) -> None:
+    net = NetworkLog(page, live_server)
+    page.set_viewport_size({"width": 1440, "height": 960})
+    page.goto(live_server + "/")
+    _map_ready(page)
+    # the tiny archive's one event with passes (Haiti) is named in a legend, apart from all the others
+    legend = page.locator("#catalog-map .legendtext")
+    expect(legend.filter(has_text="with passes in the archive (1)")).to_be_visible()
+    expect(legend.filter(has_text="no passes in the archive (")).to_be_visible()
+    expect(page.locator("#map-summary")).to_contain_text("1 with passes in the archive")
+    expect(page.locator("#covered-hint")).to_be_hidden()
+    world = _view(page)
+    assert world["zoom"] < 1  # nothing filtered: the world
+
+    # A place text with no event of the archive: the map fits Japan, a notice says why nothing has
+    # passes and offers the events that do.
+    page.fill("#f-place", "Japan")
+    page.press("#f-place", "Enter")
+    hint = page.locator("#covered-hint")
+    expect(hint).to_contain_text("None of the")
+    expect(hint).to_contain_text("The archive holds CSES-01 passes of 2021-08-1")
+    _wait_for_view(page, "v.zoom > 2.5 && v.lat > 25 && v.lat < 45 && v.lon > 125 && v.lon < 145")
+    expect(legend.filter(has_text="no passes in the archive (")).to_be_visible()  # (none with: no entry)
+
+    page.get_by_role("button", name="Show the 1 earthquake with passes").click()
+    expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
+    expect(page.locator("#f-place")).to_have_value("")
+    expect(page.get_by_label("With passes in the archive")).to_be_checked()
+    expect(hint).to_be_hidden()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("cov") == ["passes"])
+    _wait_for_view(page, "v.zoom > 4 && Math.abs(v.lat - 18.4) < 1 && Math.abs(v.lon + 73.5) < 1")  # Haiti
+    assert net.failed == [] and net.external == []

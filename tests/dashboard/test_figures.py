@@ -15,9 +15,14 @@ from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
     EVENTS_TRACE,
+    OTHER_EVENTS_COLOR,
+    OTHER_EVENTS_TRACE,
+    WORLD_VIEW,
     catalog_coverage_figure,
     catalog_map_figure,
     event_tracks_figure,
+    fit_view,
+    lonlat_bounds,
     scores_figure,
     sequences_figure,
 )
@@ -48,6 +53,10 @@ def test_catalog_map_has_events_and_empty_selection(events: pd.DataFrame, color_
     assert list(scatter.customdata) == ["a1", "b2", "c3"]
     assert "M7.8 mww · B" in scatter.hovertext[1] and "2020-06-01 12:30 UTC" in scatter.hovertext[1]
     assert len(fig.data[CIRCLE_TRACE].lat) == 0 and len(fig.data[EPICENTRE_TRACE].lat) == 0
+    # no archive loaded: every event in one coloured trace, no legend, the world view
+    assert len(fig.data[OTHER_EVENTS_TRACE].lat) == 0
+    assert not any(t.showlegend for t in fig.data) and not fig.layout.showlegend
+    assert (fig.layout.map.center.lat, fig.layout.map.center.lon, fig.layout.map.zoom) == WORLD_VIEW
     sources = [layer.source for layer in fig.layout.map.layers]
     assert sources == ["/basemap/110m/land.geojson", "/basemap/110m/borders.geojson"]
     assert fig.layout.map.style == "white-bg"
@@ -65,10 +74,66 @@ def test_selected_event_draws_its_dobrovolsky_circle(events: pd.DataFrame) -> No
     assert list(fig.data[EPICENTRE_TRACE].lat) == [10.0]
 
 
+@pytest.mark.parametrize("static", [False, True])
+def test_events_with_passes_in_the_archive_are_set_apart_with_a_legend(
+    events: pd.DataFrame, static: bool
+) -> None:
+    fig = catalog_map_figure(events, covered=frozenset({"b2", "not-shown"}), color_by="mag", static=static)
+    covered, others = fig.data[EVENTS_TRACE], fig.data[OTHER_EVENTS_TRACE]
+    assert list(covered.customdata) == ["b2"] and list(others.customdata) == ["a1", "c3"]
+    assert covered.name == "with passes in the archive (1)" and others.name == "no passes in the archive (2)"
+    assert covered.showlegend and others.showlegend and fig.layout.showlegend
+    assert list(covered.marker.color) == [7.8] and covered.marker.colorscale  # coloured by magnitude
+    assert others.marker.color == OTHER_EVENTS_COLOR and others.marker.size < min(covered.marker.size)
+    assert fig.layout.legend.itemsizing == "constant" and 0 < fig.layout.legend.y <= 1  # inside the map
+    assert OTHER_EVENTS_TRACE < EVENTS_TRACE < CIRCLE_TRACE  # grey underneath, the selection on top
+    # an archive without any of the shown events: all grey, the coloured trace still names itself
+    none = catalog_map_figure(events, covered=frozenset(), static=static)
+    assert len(none.data[EVENTS_TRACE].lat) == 0 and len(none.data[OTHER_EVENTS_TRACE].lat) == 3
+    assert none.data[EVENTS_TRACE].name == "with passes in the archive (0)"
+    # every shown event has passes: no empty grey legend entry
+    every = catalog_map_figure(events, covered=frozenset({"a1", "b2", "c3"}), static=static)
+    assert not every.data[OTHER_EVENTS_TRACE].showlegend
+
+
+def test_bounds_take_the_shorter_way_across_the_antimeridian() -> None:
+    west, south, east, north = lonlat_bounds([10.0, -42.7, 51.0], [179.9, 173.0, -170.0])
+    assert (west, east) == pytest.approx((173.0, 190.0)) and (south, north) == (-42.7, 51.0)
+    assert lonlat_bounds([0.0, 0.0], [95.0, 180.0]) == (95.0, 0.0, 180.0, 0.0)  # the demo region
+    assert lonlat_bounds([0.0, 0.0], [-10.0, 20.0])[::2] == (-10.0, 20.0)  # no wrap needed
+    assert lonlat_bounds([np.nan], [1.0]) is None
+    lat0, lon0, zoom = fit_view((173.0, -42.7, 190.0, 51.0))
+    assert lon0 == pytest.approx(-178.5) and -42.7 < lat0 < 51.0 and zoom > WORLD_VIEW[2]
+    assert fit_view((-180.0, -60.0, 175.0, 70.0)) == WORLD_VIEW  # the whole world: the world view
+    near, far = fit_view((140.0, 35.0, 141.0, 36.0)), fit_view((130.0, 30.0, 146.0, 45.0))
+    assert near[2] > far[2]  # smaller bounds, closer view
+
+
+def test_the_map_fits_filtered_events_only_when_asked(events: pd.DataFrame) -> None:
+    fitted = catalog_map_figure(events, fit=True).layout.map
+    assert fitted.center.lon == pytest.approx(-178.5) and fitted.zoom > WORLD_VIEW[2]
+    unfiltered = catalog_map_figure(events, fit=False).layout.map
+    assert (unfiltered.center.lat, unfiltered.center.lon, unfiltered.zoom) == WORLD_VIEW
+    selected = events.iloc[1].to_dict()  # a selected event still centres the map
+    centred = catalog_map_figure(events, fit=True, selected=selected, center=(-42.7, 173.0), zoom=2.5)
+    assert (centred.layout.map.center.lat, centred.layout.map.center.lon, centred.layout.map.zoom) == (
+        -42.7,
+        173.0,
+        2.5,
+    )
+    geo = catalog_map_figure(events, fit=True, static=True).layout.geo  # the export fits the same way
+    assert geo.center.lon == pytest.approx(-178.5) and geo.projection.rotation.lon == pytest.approx(-178.5)
+    assert geo.projection.scale > 1 and geo.projection.type == "natural earth"
+    world = catalog_map_figure(events, static=True).layout.geo
+    assert world.projection.scale is None and world.projection.rotation.lon == WORLD_VIEW[1]
+
+
 def test_empty_selection_and_empty_catalog() -> None:
     empty = pd.DataFrame(columns=["event_id", "time", "lat", "lon", "depth_km", "mag", "mag_type", "place"])
     fig = catalog_map_figure(empty)
     assert len(fig.data[EVENTS_TRACE].lat) == 0
+    fig = catalog_map_figure(empty, covered=frozenset({"a1"}), fit=True)
+    assert len(fig.data[EVENTS_TRACE].lat) == 0 and fig.layout.map.zoom == WORLD_VIEW[2]
 
 
 def test_event_map_is_an_equidistant_svg_map_around_the_epicentre(events: pd.DataFrame) -> None:
@@ -87,7 +152,7 @@ def test_event_map_is_an_equidistant_svg_map_around_the_epicentre(events: pd.Dat
     small = event_tracks_figure(event, passes, radius_km=300.0, days_before=5.0)
     large = event_tracks_figure(event, passes, radius_km=3000.0, days_before=5.0)
     geo = small.layout.geo
-    assert geo.projection.type == "azimuthal equidistant" and geo.resolution == 110
+    assert geo.projection.type == "azimuthal equidistant" and geo.resolution == 50  # 1:50m coastlines
     assert (geo.projection.rotation.lat, geo.projection.rotation.lon) == (-42.7, 173.0)
     assert geo.projection.scale > large.layout.geo.projection.scale >= 1.0  # a larger circle zooms out
     assert {t.type for t in small.data} == {"scattergeo"}
@@ -150,6 +215,13 @@ def test_sequences_show_the_quiet_background() -> None:
     assert len(lines) == 2 and len(lines[0].y) == 21 and np.isnan(lines[0].y[-1])  # L steps, then a break
     starts = [t for t in fig.data if t.mode == "markers"]  # the windows' first steps are marked
     assert [list(t.y) for t in starts] == [[lines[0].y[0]], [lines[1].y[0]]]
+    # The legend heads the plots, its bottom edge clear of the first subplot's title (~22 px): a legend
+    # below the plots (y < 0 in paper units) drew over the x axis's title.
+    legend, margin = fig.layout.legend, fig.layout.margin
+    assert legend.orientation == "h" and legend.yanchor == "bottom" and legend.yref in (None, "paper")
+    plot_height = fig.layout.height - margin.t - margin.b  # before the legend widens the top margin
+    assert legend.y > 1 and (legend.y - 1) * plot_height >= 24
+    assert fig.layout.xaxis2.title.text == "geographic latitude (°)"  # the x title alone at the bottom
     deviations = samples.assign_attrs(background="median")
     fig = sequences_figure(deviations, background=background)
     assert not [t for t in fig.data if t.line.dash == "dash"]
