@@ -1,4 +1,4 @@
-# SeqNetQuake workbench — `make run` serves the dashboard, `make test` runs every test.
+# SeqNetQuake workbench — `make run` serves the dashboard, `make test` runs every test (lint first).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test chromium prepare lint bench clean
+.PHONY: run test test-fast check-install install install-test chromium prepare lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,23 @@ prepare: install chromium
 run: prepare
 	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
 
-test: install-test chromium
-	$(BIN)/ruff check core dashboard tests bench
+## Everything: ruff and mypy, then the whole pytest suite (browser tests included).
+test: lint chromium
 	$(BIN)/python -m pytest
 
+## ruff, mypy and pytest without the browser tests (no Chromium needed).
+test-fast: lint
+	$(BIN)/python -m pytest -m "not browser"
+
+## ruff over the code, tests and benches; mypy over core and dashboard ([tool.mypy] in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check core dashboard tests bench
+	$(BIN)/mypy
+
+## `pip install .` into a clean temporary venv (requirements.txt as constraints), then import core and
+## dashboard and run `seqnetquake --help` (.ci/check_install).
+check-install:
+	.ci/check_install
 
 ## Every bench script, then one table of their headline figures (bench/suite.py). Smaller runs:
 ## make bench BENCH_ARGS=--quick; a subset: make bench BENCH_ARGS="--only map,load".
@@ -54,7 +65,7 @@ bench: install-test chromium
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/generated .pytest_cache .ruff_cache .mypy_cache
 
 ## The protocol-scale synthetic testbed (resumable: rerun to continue), its index and every suite dataset,
 ## into data/generated/testbed/. Smaller runs: make testbed TESTBED_ARGS="--satellite CSES-01 --start 2021-07-01 --end 2021-08-01"
@@ -71,4 +82,5 @@ testbed: install
 PROTOCOL_ARGS ?=
 protocol: testbed
 	$(BIN)/python -m core experiments --testbed data/generated/testbed --quick --n-boot 1000 \
-	  --seeds 0,1,2 --out reports/protocol --registry reports/protocol/registry $(PROTOCOL_ARGS)
+	  --seeds 0,1,2 --out reports/protocol --registry reports/protocol/registry \
+	  --registry-title "protocol-scale run" $(PROTOCOL_ARGS)

@@ -858,6 +858,9 @@ def experiments_command(
             help="model registry receiving the suite's models with their cards (dashboard --registry)"
         ),
     ] = None,
+    registry_title: Annotated[
+        str, typer.Option(help="what the registry's model cards call the run, e.g. 'protocol-scale run'")
+    ] = "experiments suite",
 ) -> None:
     """Regenerate the structure of the paper's results: build the suite's datasets, run experiments
     (a)–(e), write CSV tables, figures and report.md."""
@@ -966,7 +969,7 @@ def experiments_command(
             models=tuple(names),
             figures=figures,
             registry=registry,
-            registry_title=f"{'protocol-scale run' if testbed is not None else 'experiments suite'} ({out})",
+            registry_title=registry_title,
             progress=lambda message: console.print(f"[dim]{message} …[/]"),
         )
     except (ValueError, RuntimeError) as exc:

@@ -31,7 +31,7 @@ class DemoSpec:
     dataset configurations and the suite's training seeds."""
 
     start: str = "2022-07-01"
-    end: str = "2023-04-01"
+    end: str = "2023-05-01"
     demeter_start: str = "2008-01-01"
     demeter_end: str = "2008-07-01"
     region: tuple[float, float, float, float] = (95.0, -50.0, 180.0, 55.0)

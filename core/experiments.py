@@ -66,6 +66,7 @@ from core.models.inputs import (
     select_split,
     split_names,
     subsample_events,
+    value_settings,
 )
 from core.models.zoo import DISPLAY_NAMES, MODEL_NAMES, make_model
 from core.oracle import ORACLE_NAME
@@ -825,9 +826,11 @@ def _register_suite(
     if names and "e_benchmarks" in tables:
         suite.register(main_key, names, tables["e_benchmarks"], registry, report, default=True)
     lengths = tables.get("b_sequence_lengths")
-    if lengths is not None and not lengths.empty:
+    if lengths is not None and not lengths.empty and main_key in suite.data:
+        made = value_settings(suite.data[main_key].attrs.get("settings"))
         for key in FAMILIES["b_sequence_lengths"]:
-            if key in suite.data and key != main_key and (lengths["dataset"] == key).any():
+            usable = key in suite.data and value_settings(suite.data[key].attrs.get("settings")) == made
+            if usable and key != main_key and (lengths["dataset"] == key).any():  # scores the main's way
                 suite.register(key, ["seqnetquake"], lengths, registry, report, default=False)
     config = str(suite.data[main_key].attrs.get("config_name", main_key)) if main_key in suite.data else None
     write_registry_info(

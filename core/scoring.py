@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from core.models.inputs import as_arrays, feature_names
+from core.models.inputs import as_arrays, feature_names, value_settings
 from core.models.registry import (
     LoadedModel,
     default_models,
@@ -115,6 +115,15 @@ def _coord(samples: xr.Dataset, name: str, n: int, fill: Any) -> np.ndarray:
     return np.full(n, fill)
 
 
+def _made_alike(model: LoadedModel, made: dict[str, Any] | None) -> bool:
+    """False when the model's training sequences were made otherwise than these (e.g. raw log densities
+    vs deviations from the quiet background, which carry the same feature names); True when either side
+    does not say."""
+    dataset = (model.settings.get("training") or {}).get("dataset") or {}
+    trained = value_settings(dataset.get("settings"))
+    return made is None or trained is None or made == trained
+
+
 def score_event(
     samples_for_event: xr.Dataset,
     models: Mapping[str, LoadedModel] | None = None,
@@ -126,7 +135,8 @@ def score_event(
 
     ``models``: ``{name: LoadedModel}`` (default: :func:`scoring_models` of ``root``). Each model sees the
     features it was trained on, by name; a model whose features or sequence length the samples do not
-    offer is skipped with a row whose ``probability`` is NaN. Columns: :data:`SCORE_COLUMNS`
+    offer, or whose training sequences were made otherwise (:data:`core.models.inputs.VALUE_SETTINGS`), is
+    skipped with a row whose ``probability`` is NaN. Columns: :data:`SCORE_COLUMNS`
     (``event_probability``/``event_decision`` repeat on the rows of one model). An event without samples
     gives an empty table with these columns.
     """
@@ -152,6 +162,7 @@ def score_event(
         "label": _coord(samples_for_event, "label", n, -1).astype(int),
     }
     available = set(feature_names(samples_for_event))
+    made = value_settings(samples_for_event.attrs.get("settings"))
     inputs: dict[tuple[str, ...] | None, np.ndarray] = {}
     columns: dict[str, list[Any]] = {c: [] for c in SCORE_COLUMNS}
     for name, model in models.items():
@@ -160,10 +171,11 @@ def score_event(
             rule is not None
             and (feats is None or set(feats) <= available)
             and (model.seq_len is None or model.seq_len == samples_for_event.sizes.get("step"))
+            and _made_alike(model, made)
         )
         prob = np.full(n, np.nan)
         ev_prob = np.full(n, np.nan)
-        if ok:
+        if ok and rule is not None:  # ok implies a rule; said again for the type checker
             fkey = tuple(feats) if feats is not None else None
             if fkey not in inputs:
                 inputs[fkey] = as_arrays(samples_for_event, feats)[0]
@@ -183,11 +195,13 @@ def score_event(
         columns["version"].append(np.full(n, model.version, dtype=object))
         columns["probability"].append(prob)
         columns["sample_threshold"].append(np.full(n, rule.sample_threshold if rule else np.nan))
-        columns["sample_decision"].append(prob >= rule.sample_threshold if ok else np.zeros(n, bool))
+        columns["sample_decision"].append(prob >= rule.sample_threshold if ok and rule else np.zeros(n, bool))
         columns["event_rule"].append(np.full(n, rule.event_rule if rule else "", dtype=object))
         columns["event_probability"].append(ev_prob)
         columns["event_threshold"].append(np.full(n, rule.event_threshold if rule else np.nan))
-        columns["event_decision"].append(ev_prob >= rule.event_threshold if ok else np.zeros(n, bool))
+        columns["event_decision"].append(
+            ev_prob >= rule.event_threshold if ok and rule else np.zeros(n, bool)
+        )
     out = pd.DataFrame({c: np.concatenate(v) for c, v in columns.items()})
     if key is not None:
         _RESULT_CACHE[key] = out

@@ -10,8 +10,9 @@ the split a set of samples comes from is always checked where it matters (:class
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import xarray as xr
@@ -33,9 +34,25 @@ __all__ = [
     "select_split",
     "split_names",
     "subsample_events",
+    "value_settings",
 ]
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test", "test2")
+#: window settings that change what a feature's values mean: a model scores only sequences made alike
+VALUE_SETTINGS: tuple[str, ...] = ("background", "log_density")
+
+
+def value_settings(settings_json: str | None) -> dict[str, Any] | None:
+    """The :data:`VALUE_SETTINGS` of a Samples dataset's ``settings`` attribute (JSON, window settings
+    nested under ``window``); None when there is none (then nothing can be compared)."""
+    try:
+        settings = json.loads(settings_json) if settings_json else None
+    except ValueError:
+        return None
+    if not isinstance(settings, dict):
+        return None
+    window = settings.get("window") if isinstance(settings.get("window"), dict) else settings
+    return {k: window.get(k) for k in VALUE_SETTINGS}
 
 Arrays: TypeAlias = tuple[np.ndarray, np.ndarray]
 SamplesLike: TypeAlias = "xr.Dataset | tuple[np.ndarray, np.ndarray]"
