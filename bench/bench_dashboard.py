@@ -212,7 +212,7 @@ def bench_map(browser: Any, base: str, budget: Budget) -> dict[str, dict[str, An
                 _wait_map(page, "#catalog-map", deadline)
                 times.append(time.perf_counter() - t0)
                 shown = summary.inner_text().split(" shown")[0]
-            except Exception as exc:  # noqa: BLE001 — a slow or broken page is reported, not raised
+            except Exception as exc:  # a slow or broken page is reported, not raised
                 failures += 1
                 print(f"  {label}: FAILED {_why(exc)}")
             finally:
@@ -296,7 +296,7 @@ def bench_events(
             for kind in KINDS:
                 try:
                     visit = _visit_event(context, base, event_id, from_map=kind == KINDS[2])
-                except Exception as exc:  # noqa: BLE001 — reported, not raised
+                except Exception as exc:  # reported, not raised
                     failures[kind] += 1
                     line += f" {kind} FAILED ({_why(exc)});"
                     continue
@@ -365,7 +365,7 @@ def bench_exports(browser: Any, base: str, event_id: str | None, budget: Budget)
                         break
                     try:
                         elapsed, size = fetch(p)
-                    except Exception as exc:  # noqa: BLE001 — reported, not raised
+                    except Exception as exc:  # reported, not raised
                         failures += 1
                         print(f"  {label}, {kind}: FAILED {_why(exc)}")
                         continue

@@ -353,7 +353,7 @@ class User:
                 if resp.status_code == 200 and "json" in resp.headers.get("Content-Type", ""):
                     body = resp.json()
                 why = check(resp, body) if check is not None else None
-            except Exception as exc:  # noqa: BLE001 — a malformed answer is a failed request
+            except Exception as exc:  # a malformed answer is a failed request
                 why = f"bad answer to {method} {path.split('?')[0]}: {_why(exc)}"
         self.rec.add(phase, kind, elapsed, why is None, why or "")
         if why is not None:
@@ -421,7 +421,7 @@ class User:
         except TimeLimit:
             self.cut += 1
             return
-        except Exception as exc:  # noqa: BLE001 — every failure is counted, the run goes on
+        except Exception as exc:  # every failure is counted, the run goes on
             self.rec.add(phase, visit_kind, time.perf_counter() - t0, False, f"{path}: {exc}")
             return
         self.rec.add(phase, visit_kind, time.perf_counter() - t0, True)
@@ -526,7 +526,7 @@ class User:
                 except TimeLimit:
                     cut = True
                     continue
-                except Exception as exc:  # noqa: BLE001 — collected, the other callbacks go on
+                except Exception as exc:  # collected, the other callbacks go on
                     errors.append(_why(exc))
                     continue
                 now = time.perf_counter() - t0
@@ -596,7 +596,7 @@ class Gunicorn:
         cmd += ["--no-control-socket", "-c", str(conf), "dashboard.app:server"]
         self.cmd = cmd
         self.workers = workers
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 — closed in stop()
+        self._log = open(self.log_path, "wb")  # closed in stop()
         self.proc = subprocess.Popen(
             cmd,
             cwd=Path(__file__).resolve().parents[1],
@@ -899,7 +899,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("\ninterrupted: stopping gunicorn")
             raise
-        except Exception as exc:  # noqa: BLE001 — reported; the figures so far are still printed
+        except Exception as exc:  # reported; the figures so far are still printed
             print(f"load test stopped: {_why(exc)}")
         finally:
             records = rec.close()

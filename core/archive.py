@@ -130,7 +130,7 @@ def index_pass_file(path: str | os.PathLike[str], root: str | os.PathLike[str]) 
             n_samples=int(ds.sizes["time"]),
             geometry=_track(ds),
         )
-    except Exception as exc:  # noqa: BLE001 — any unreadable file becomes a report row, never a crash
+    except Exception as exc:  # any unreadable file becomes a report row, never a crash
         row["error"] = f"{type(exc).__name__}: {exc}"
     return row
 
@@ -166,7 +166,7 @@ def load_index(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         raise FileNotFoundError(
             f"no pass index at {path}: run `python -m core index <archive>` first"
         ) from None
-    except Exception as exc:  # noqa: BLE001 — a damaged index is reported, and a re-scan rebuilds it
+    except Exception as exc:  # a damaged index is reported, and a re-scan rebuilds it
         raise ValueError(f"pass index {path.name} cannot be read ({exc}); delete it and re-scan") from exc
 
 
@@ -340,12 +340,16 @@ def events_with_passes(
         return out
     rows = events.iloc[candidates]
     mags = rows["mag"].to_numpy(float)
-    radii = dobrovolsky_radius_km(mags) if radius_km is None else np.full(len(rows), float(radius_km))
-    circles = [
-        geodesic_circle(float(lat), float(lon), float(r))
-        for lat, lon, r in zip(rows["lat"], rows["lon"], radii, strict=True)
-    ]
-    circles = np.asarray(circles, dtype=object)
+    radii = np.asarray(
+        dobrovolsky_radius_km(mags) if radius_km is None else np.full(len(rows), float(radius_km))
+    )
+    circles = np.asarray(
+        [
+            geodesic_circle(float(lat), float(lon), float(r))
+            for lat, lon, r in zip(rows["lat"], rows["lon"], radii, strict=True)
+        ],
+        dtype=object,
+    )
     which, passes = index.sindex.query(circles)  # bounding boxes first, then time, then exact shapes
     origin = origins[candidates][which]
     timely = keep[passes] & (starts[passes] >= origin - window) & (starts[passes] < origin)

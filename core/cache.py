@@ -42,10 +42,10 @@ class CheckedDisk(diskcache.Disk):
     """diskcache's default serialisation, with every failure to read a value raised as
     :class:`CorruptValueError`."""
 
-    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:  # noqa: D102
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
         try:
             return super().fetch(mode, filename, value, read)
-        except Exception as exc:  # noqa: BLE001 — missing file, EOFError, UnpicklingError, ImportError …
+        except Exception as exc:  # missing file, EOFError, UnpicklingError, ImportError …
             raise CorruptValueError(f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -768,7 +768,7 @@ def load_catalog(
     ``updated`` row is kept (the earlier row / earlier source on ties).
     """
     several = not isinstance(source, (str, os.PathLike))
-    paths = [Path(p) for p in (source if several else [source])]  # type: ignore[union-attr]
+    paths = [Path(source)] if isinstance(source, (str, os.PathLike)) else [Path(p) for p in source]
     if several and not paths:
         raise CatalogError("load_catalog: no catalog source given")
     frames: list[pd.DataFrame] = []

@@ -804,7 +804,7 @@ def _peek_key(path: Path) -> str | None:
         with h5py.File(path, "r") as fh:
             key = fh.attrs.get("cache_key")
         return key.decode() if isinstance(key, bytes) else (str(key) if key is not None else None)
-    except Exception:  # noqa: BLE001 — an unreadable cache file just means "rebuild"
+    except Exception:  # an unreadable cache file just means "rebuild"
         return None
 
 

@@ -514,7 +514,7 @@ class Evaluation:
     ceiling: dict[str, float] | None = None
     n_boot: int = 0
 
-    def row(self) -> dict[str, float]:
+    def row(self) -> dict[str, Any]:
         """Flat dict for a results table: ``sample_mcc``, ``sample_mcc_lo``, ``sample_mcc_hi``, …,
         ``event_*``, ``ceiling_event_*``, sizes, and the rule."""
         out: dict[str, Any] = {"split": self.split}
@@ -620,7 +620,7 @@ def select_and_evaluate(
     """Choose the decision rule on ``validation`` (only), then score each test split once with it."""
     val_scores = score_split(model, validation, "validation", features)
     rule = select_decision_rule(val_scores)
-    kw = {"n_boot": n_boot, "seed": seed, "ground_truth": ground_truth, "satellite": satellite}
+    kw: dict[str, Any] = dict(n_boot=n_boot, seed=seed, ground_truth=ground_truth, satellite=satellite)
     val_eval = evaluate_scores(val_scores, rule, **kw)
     results: dict[str, Evaluation] = {}
     for name, ds in (tests or {}).items():
@@ -675,7 +675,7 @@ def evaluate_saved_model(
     sats = (
         np.unique(np.asarray(samples["satellite"].values).astype(str))
         if "satellite" in samples.coords
-        else []
+        else np.array([], dtype=str)
     )
     satellite = str(sats[0]) if len(sats) == 1 else None
     out: dict[str, Evaluation] = {}

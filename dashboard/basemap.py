@@ -107,7 +107,8 @@ def _antimeridian_safe_polygons(rings: list[np.ndarray]) -> list[list[list[list[
 
 
 def _feature_geometry(geom: dict[str, Any], arcs: list[np.ndarray], as_lines: bool) -> dict[str, Any] | None:
-    kind, parts = geom.get("type"), geom.get("arcs")
+    kind = geom.get("type")
+    parts: Any = geom.get("arcs")
     if kind in ("LineString", "MultiLineString"):
         lines = [parts] if kind == "LineString" else parts
         return {

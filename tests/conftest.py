@@ -39,7 +39,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
-def _pap_like(lap):  # noqa: ANN001, ANN202 — a LAP_1 Pass → the PAP_0 Pass of the same half-orbit (1 s)
+def _pap_like(lap):  # a LAP_1 Pass → the PAP_0 Pass of the same half-orbit (1 s)
     import numpy as np
 
     from core.passes import make_pass

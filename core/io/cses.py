@@ -81,7 +81,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import h5py
 import numpy as np
@@ -441,6 +441,10 @@ class _Reader:
     def fail(self, msg: str) -> PassFormatError:
         return PassFormatError(f"{self.name}: {msg}")
 
+    @overload
+    def raw(self, key: str, *, required: Literal[True], kinds: str = ...) -> np.ndarray: ...
+    @overload
+    def raw(self, key: str, *, required: bool, kinds: str = ...) -> np.ndarray | None: ...
     def raw(self, key: str, *, required: bool, kinds: str = "iuf") -> np.ndarray | None:
         if key not in self.f:
             if required:

@@ -225,7 +225,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         with _threads(self.n_threads), _seeded_deterministic(int(self.seed)):
             self.module_ = self._build_module(self.n_features_in_, self.seq_len_).to(self.device_)
-            self.frozen_groups_ = ()
+            self.frozen_groups_: tuple[str, ...] = ()
             self._train(arr, y01, X_val, y_val, lr=float(self.lr))
         return self
 

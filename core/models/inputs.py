@@ -51,7 +51,8 @@ def value_settings(settings_json: str | None) -> dict[str, Any] | None:
         return None
     if not isinstance(settings, dict):
         return None
-    window = settings.get("window") if isinstance(settings.get("window"), dict) else settings
+    nested = settings.get("window")
+    window: dict[str, Any] = nested if isinstance(nested, dict) else settings
     return {k: window.get(k) for k in VALUE_SETTINGS}
 
 Arrays: TypeAlias = tuple[np.ndarray, np.ndarray]

@@ -320,7 +320,7 @@ def observe(
     dist.apply_fill_block(rng, arrays, model)
     keep = dist.gap_keep_mask(rng, idx.size, float(cadence), model)
     sel = idx[keep]
-    variables = {k: (v[keep], {}) for k, v in arrays.items()}
+    variables: dict[str, tuple] = {k: (v[keep], {}) for k, v in arrays.items()}
     extra = {
         "mlon": ("time", truth.mlon[sel], {"units": "deg", "long_name": "magnetic longitude"}),
         "mlt": ("time", truth.mlt[sel], {"units": "h", "long_name": "magnetic local time"}),

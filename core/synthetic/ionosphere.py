@@ -164,7 +164,7 @@ def _seq_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _gamma_exact(D_f0f2, D_M3000, D_Es_median, G_fof2, G_M3000, G_Es_median, F_fof2, F_M3000, F_Es):  # noqa: N803
+def _gamma_exact(D_f0f2, D_M3000, D_Es_median, G_fof2, G_M3000, G_Es_median, F_fof2, F_M3000, F_Es):
     """Drop-in for ``PyIRI.main_library.gamma`` (0.1.7): the same numbers, bit for bit. PyIRI reads the
     CCIR foF2/M3000 coefficients as ``object`` arrays of Python floats, so its ``np.matmul`` runs in the
     interpreter (≈ 1 s a call); :func:`_seq_matmul` reproduces that summation order in float64."""
@@ -198,7 +198,7 @@ def _fast_pyiri(ml: Any) -> Any:
     ``ml.gamma`` is :func:`_gamma_exact`. Both give exactly PyIRI's numbers; only its speed changes."""
     orig_monthly, orig_gamma = ml.IRI_monthly_mean_par, ml.gamma
 
-    def monthly(year, mth, aUT, alon, alat, coeff_dir, ccir_or_ursi=0):  # noqa: N803
+    def monthly(year, mth, aUT, alon, alat, coeff_dir, ccir_or_ursi=0):
         key = (
             int(year),
             int(mth),
@@ -467,7 +467,7 @@ def magnetic_coordinates(
         finally:
             logger.setLevel(level)
         res = tuple(np.asarray(r, dtype=float) for r in res)
-    except Exception:  # noqa: BLE001 — any failure of the optional model falls back to the dipole
+    except Exception:  # any failure of the optional model falls back to the dipole
         res = None
     k = np.arange(n)
     if res is not None:

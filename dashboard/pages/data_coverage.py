@@ -17,7 +17,7 @@ from dashboard.figures import (
 )
 from dashboard.state import DATE_RANGE
 
-_CONFIG = {"displaylogo": False}
+_CONFIG: dcc.Graph.Config = {"displaylogo": False}
 
 
 def _archive_section(settings: Settings) -> list:

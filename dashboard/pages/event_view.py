@@ -435,6 +435,7 @@ def _scores_table(
             "—" if pd.isna(r.event_probability) else ("pre-earthquake" if r.event_decision else "non-seismic")
         )
         level, trust = card.trust(event_id) if card else ("unknown", "no model card")
+        trust_attrs: dict[str, Any] = {"data-trust": level}  # no keyword name: passed as ** (typed for mypy)
         body.append(
             html.Tr(
                 [
@@ -447,7 +448,7 @@ def _scores_table(
                     html.Td(
                         [decision, html.Br(), html.Small(f"{n_pos} / {len(model_rows)} samples ≥ threshold")]
                     ),
-                    html.Td(trust, className=f"trust trust-{level}", **{"data-trust": level}),
+                    html.Td(trust, className=f"trust trust-{level}", **trust_attrs),
                     html.Td(card.mcc_text("event") if card else "—"),
                     html.Td(
                         f"{card.dataset}, L = {card.seq_len}; {card.periods_text()}" if card else "—",

@@ -34,7 +34,7 @@ class FakeGenerator:
         self.calls: list[tuple[str, pd.Timestamp, pd.Timestamp, dict]] = []
         self.fail_on = fail_on
 
-    def __call__(self, satellite, start, end, out_dir, *, difficulty=DEFAULT_DIFFICULTY, **kw):  # noqa: ANN001, ANN204
+    def __call__(self, satellite, start, end, out_dir, *, difficulty=DEFAULT_DIFFICULTY, **kw):
         if difficulty is not DEFAULT_DIFFICULTY:
             kw["difficulty"] = difficulty
         self.calls.append((satellite, pd.Timestamp(start), pd.Timestamp(end), kw))
