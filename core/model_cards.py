@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from core.atomic import write_text_atomic
+from core.models.inputs import SPLITS
 from core.models.zoo import DISPLAY_NAMES
 
 __all__ = [
@@ -54,7 +55,8 @@ def split_summary(samples: xr.Dataset) -> dict[str, dict[str, Any]]:
     time_name = "event_time" if "event_time" in samples.coords else "t_start"
     times = pd.to_datetime(np.asarray(samples[time_name].values))
     out: dict[str, dict[str, Any]] = {}
-    for split in dict.fromkeys(splits):
+    order = {s: k for k, s in enumerate(SPLITS)}
+    for split in sorted(set(splits), key=lambda s: (order.get(s, len(order)), s)):
         mask = splits == split
         events = sorted(set(ids[mask]))
         entry: dict[str, Any] = {
@@ -222,6 +224,9 @@ def model_card(model: Any, registry: RegistryInfo | None = None) -> ModelCard:
         registry=registry if registry is not None else read_registry_info(Path(model.path).parents[1]),
         test=_test_metrics(model.metrics),
         seeds=training.get("suite"),
-        periods={s: (str(v["start"]), str(v["end"])) for s, v in splits.items()},
+        periods={
+            s: (str(splits[s]["start"]), str(splits[s]["end"]))
+            for s in sorted(splits, key=lambda s: (SPLITS.index(s) if s in SPLITS else len(SPLITS), s))
+        },
         seen_events={s: frozenset(v.get("event_ids", ())) for s, v in splits.items() if s in SEEN_SPLITS},
     )

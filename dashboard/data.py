@@ -20,7 +20,7 @@ from core.config import Settings
 from core.datasets import DatasetSettings, get_config, samples_from_windows
 from core.geo import dobrovolsky_radius_km, geodesic_circle
 from core.model_cards import ModelCard, model_card, read_registry_info
-from core.models.registry import default_models, scoring_registry
+from core.models.registry import default_models, model_record, scoring_registry
 from core.scoring import score_event, scoring_models
 from core.spaceweather import coverage, index_table
 from core.windows import quiet_background, windows_for_event
@@ -321,6 +321,31 @@ def analysis_cache(settings: Settings) -> diskcache.Cache:
     from core.cache import open_cache
 
     return open_cache(settings.cache_dir / "event-analysis", work_dir=settings.work_dir, size_limit=2**30)
+
+
+def default_card(settings: Settings, name: str = "seqnetquake") -> ModelCard | None:
+    """The model card of the scoring registry's default ``name`` (None when it has none)."""
+    root = scoring_registry(settings)
+    version = default_models(root).get(name)
+    if version is None:
+        return None
+    try:
+        return model_card(model_record(name, version, root=root), read_registry_info(root))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def map_score_caveat(settings: Settings) -> str:
+    """What the map's SeqNetQuake scores are worth, in one sentence (its model card)."""
+    card = default_card(settings)
+    if card is None:
+        return "No SeqNetQuake model is registered: `make run` trains the demo's."
+    return (
+        f"Scores of SeqNetQuake from the {card.registry.title}"
+        + (" (synthetic testbed)" if card.registry.synthetic else "")
+        + f": test event MCC {card.mcc_text('event')}. An event of its training or validation split "
+        f"({card.periods_text()}) was seen in training: its score is not a prediction."
+    )
 
 
 MAP_SCORES_KEY = "seqnetquake-map-scores"

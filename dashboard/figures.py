@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.geo import circle_lonlat, dobrovolsky_radius_km
+from core.models.zoo import DISPLAY_NAMES
 
 #: Colour-blind-safe palettes (viridis / cividis for continuous; Okabe–Ito for categories).
 ERA_COLORS: dict[str, str] = {"DEMETER": "#0072B2", "CSES-01": "#D55E00", "": "#999999"}
@@ -797,23 +798,12 @@ def _sequences_plot_height(height: float) -> float:
     return max(height - 175.0, 60.0)
 
 
-MODEL_LABELS: dict[str, str] = {
-    "seqnetquake": "SeqNetQuake",
-    "cnn": "CNN",
-    "lstm": "LSTM",
-    "bilstm": "BiLSTM",
-    "random_forest": "Random forest",
-    "svm": "SVM",
-    "hist_gradient_boosting": "Gradient boosting",
-}
-
-
 def scores_figure(scores: pd.DataFrame) -> go.Figure:
     """Per-sample pre-earthquake probability of every model (dots), its sample threshold (|) and the
     event probability (diamond) — SeqNetQuake first; three traces in all, one per kind of mark."""
     order = sorted(scores["model"].unique(), key=lambda m: (m != "seqnetquake", m))
-    labels = [MODEL_LABELS.get(m, m) for m in order]
-    scores = scores.assign(label=scores["model"].map(lambda m: MODEL_LABELS.get(m, m)))
+    labels = [DISPLAY_NAMES.get(m, m) for m in order]
+    scores = scores.assign(label=scores["model"].map(lambda m: DISPLAY_NAMES.get(m, m)))
     firsts = scores.drop_duplicates("model")
     fig = go.Figure()
     marks = [  # (rows, column, legend name, marker, hover template)

@@ -51,6 +51,7 @@ __all__ = [
     "list_models",
     "load_default_models",
     "load_model",
+    "model_record",
     "protocol_registry_root",
     "resolve_version",
     "save_model",
@@ -364,6 +365,14 @@ def load_model(
     decision = _read_json(folder / "decision.json")
     rule = DecisionRule.from_dict(decision) if decision else None
     return LoadedModel(name, ver, folder, estimator, rule, info, _read_json(folder / "metrics.json"))
+
+
+def model_record(
+    name: str, version: str = "latest", *, root: str | os.PathLike[str] | None = None
+) -> ModelRecord:
+    """The record of ``<root>/<name>/<version>`` (its JSON files only: no weights, no PyTorch)."""
+    r = _root(root)
+    return _load_record(r, name, resolve_version(name, version, r))
 
 
 def _load_record(root: Path, name: str, version: str) -> ModelRecord:

@@ -20,9 +20,11 @@ from dashboard.data import (
     MAX_BATCH_EVENTS,
     catalog_table,
     covered_event_ids,
+    default_card,
     filtered_events,
     find_event,
     gap_notice,
+    map_score_caveat,
     map_scores,
     pass_index,
     score_events,
@@ -124,6 +126,7 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             dcc.Store(id="covered-target"),
             html.Div(id="map-notice"),
             html.Label("SeqNetQuake scores", htmlFor="score-run"),
+            html.P(map_score_caveat(settings), id="score-caveat", className="summary"),
             html.P(
                 f"Score the events shown (at most {MAX_BATCH_EVENTS}; default window: CSES-01 night, "
                 "Dobrovolsky, 5 days, L = 20), then colour by score.",
@@ -515,8 +518,11 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         scores = score_events(
             settings, list(events["event_id"]), progress=lambda k, n: set_progress((str(k), str(n)))
         )
-        done = sum(1 for e in events["event_id"] if np.isfinite(scores.get(e, np.nan)))
+        scored = [e for e in events["event_id"] if np.isfinite(scores.get(e, np.nan))]
+        card = default_card(settings)
+        seen = sum(1 for e in scored if card is not None and card.seen_in(e) is not None)
         text = (
-            f"Scored {len(events)} events: {done} have sequences and a SeqNetQuake score (colour by score)."
+            f"Scored {len(events)} events: {len(scored)} have sequences and a SeqNetQuake score (colour by "
+            f"score); {seen} of them were in its training or validation split (not predictions)."
         )
         return html.Span(text, id="score-done"), (version or 0) + 1
