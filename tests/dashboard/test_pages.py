@@ -12,7 +12,7 @@ from core.config import Settings
 from dashboard.data import covered_event_ids, event_passes, filtered_events, find_event, pass_index
 from dashboard.pages import data_coverage, event_view
 from dashboard.state import EventState, MapState
-from tests.conftest import build_tiny_archive
+from tests.helpers import build_tiny_archive
 
 HAITI = "us6000f65h"  # 2021-08-14 12:29:08 UTC, M7.2, 18.433°N 73.482°W
 
@@ -76,3 +76,32 @@ def test_map_coverage_filters(archive_settings, tmp_path) -> None:
     with_passes = filtered_events(archive_settings, replace(year, coverage="passes"))
     assert list(with_passes["event_id"]) == [HAITI] and HAITI in set(shown["event_id"]) and len(shown) > 100
     assert filtered_events(no_archive, MapState(coverage="passes")).empty
+
+
+def test_empty_window_on_a_real_archive_lists_the_files_needed(archive_settings) -> None:
+    """The tiny archive holds no stamp of the generator: a window without passes names the files (satellite,
+    product, orbit, half, times) the orbit model puts over the circle, instead of offering to generate."""
+    page = _text(event_view.layout(HAITI, EventState(days=1.0), [], archive_settings))
+    assert "no-passes" in page and "needed-files" in page and "gen-run" not in page
+    assert "CSES_01_LAP_1_L02_" in page and "python -m core index" in page
+
+
+def test_empty_window_on_a_generated_archive_offers_generation(archive_settings) -> None:
+    (archive_settings.work_dir / "archive" / "demo.json").write_text(json.dumps({"seed": 0}))
+    page = _text(event_view.layout(HAITI, EventState(days=1.0), [], archive_settings))
+    assert (
+        "gen-run" in page and "Generate testbed passes for this event" in page and "needed-files" not in page
+    )
+
+
+def test_make_run_installs_chromium_for_exports() -> None:
+    """`make run` (dry run) installs Debian's Chromium before serving: kaleido's PNG/SVG/PDF exports need it."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        ["make", "-n", "-B", "run"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "apt-get install -y -qq chromium" in out
+    assert out.index("chromium") < out.index("python -m dashboard")
