@@ -1,6 +1,6 @@
 """Archive of half-orbit pass files: scan a folder tree into a pass index, query it, load passes.
 
-The **pass index** (DESIGN §3) is a GeoDataFrame stored as GeoParquet, one row per file: ``path``
+The **pass index** (docs/data-contracts.md) is a GeoDataFrame stored as GeoParquet, one row per file: ``path``
 (relative to the archive root), ``satellite``, ``instrument``, ``product``, ``orbit``, ``half``, ``start``
 and ``end`` (UTC), ``n_samples``, ``size`` (bytes), ``mtime_ns``, ``error`` (None when the file was read)
 and ``geometry``: the ground track in lon/lat degrees (EPSG:4326) as a LineString, or a MultiLineString

@@ -1,38 +1,11 @@
 """Earthquake catalogs: read ComCat CSV / GeoJSON / QuakeML into one normalised table; filter; decluster.
 
 Source of the built-in data: **U.S. Geological Survey, ANSS Comprehensive Catalog (ComCat)** — U.S. public
-domain (https://earthquake.usgs.gov/data/comcat/). Three unedited CSV exports live in ``data/catalogs/``
-(see ``SOURCE.md`` there); :func:`load_default_catalog` merges them.
-
-Formats read by :func:`load_catalog` (detected from the content, the file extension only a hint):
-
-- **ComCat CSV** — the 22-column export (``time,latitude,longitude,depth,mag,magType,nst,gap,dmin,rms,net,id,
-  updated,place,type,…``); ``time`` ISO 8601 UTC, ``depth`` km. A CSV written by :func:`to_csv` (the
-  normalised column names) reads back too. Gzip-compressed files are accepted.
-- **ComCat GeoJSON** — a ``FeatureCollection`` (or one ``Feature``) as served by the FDSN event service and
-  the real-time feeds: ``properties.time``/``updated`` in ms since 1970, ``geometry.coordinates`` =
-  ``[lon, lat, depth_km]``, the feature ``id`` the event id.
-- **QuakeML 1.2** (BED namespace ``http://quakeml.org/xmlns/bed/1.2``) — the preferred origin and magnitude
-  (``preferredOriginID``/``preferredMagnitudeID``; the first ones when absent or dangling); depth in m is
-  converted to km. Event id: ComCat's ``catalog:eventsource`` + ``catalog:eventid`` attributes when present,
-  else the ``eventid=`` parameter or the last path segment of the event ``publicID``.
-
-Normalised table (every reader): columns :data:`CATALOG_COLUMNS` + ``geometry`` (Point lon/lat, EPSG:4326);
-``time`` is ``datetime64[ns, UTC]``; ``lon`` wrapped to [-180, 180); ``depth_km`` km (NaN when unknown);
-rows sorted by time (ties by id); a RangeIndex. What was dropped and why is in ``gdf.attrs["load_report"]``:
-a row is dropped for an unparseable time, a latitude outside [-90, 90] or longitude outside [-360, 360], a
-missing magnitude or id, a magnitude or depth that is not a finite number (text, ``inf``; in GeoJSON also
-``true``/objects/arrays), or a duplicate id.
-
-Text encoding: files are decoded as UTF-8 (a BOM is skipped; UTF-16 with a BOM is recognised). Bytes that
-are not valid UTF-8 are replaced by U+FFFD instead of failing: no row is lost, and the report's ``notes``
-say how many characters were replaced. A CSV that the tokenizer cannot read as a whole, or whose records
-span several lines (a stray quote, never closed or closed lines later, swallows the lines between into one
-field; ComCat fields never hold a line break), is read one line per record instead: lines that are not one
-record of the header's width are dropped and counted (``"malformed line"``).
-
-Distances in the Gardner–Knopoff declustering are haversine great-circle distances on a 6371.0088 km sphere
-(error < 0.5 % against WGS84 — negligible beside the empirical windows).
+domain (https://earthquake.usgs.gov/data/comcat/); three CSV exports in ``data/catalogs/`` (``SOURCE.md``
+there), merged by :func:`load_default_catalog`. The normalised table: :data:`CATALOG_COLUMNS` +
+``geometry``; ``time`` UTC, ``lat``/``lon`` degrees (lon in [-180, 180)), ``depth_km`` km, ``mag`` catalog
+magnitude. Formats, dropped rows, text encodings and the declustering's distances: ``docs/formats.md``
+(section "Earthquake catalogs").
 """
 
 from __future__ import annotations
@@ -757,7 +730,7 @@ def load_catalog(
 ) -> gpd.GeoDataFrame:
     """Read one catalog file, or several (concatenated, then de-duplicated by ``event_id``).
 
-    Formats: ComCat CSV, ComCat GeoJSON, QuakeML 1.2 (see the module docstring), detected from the content.
+    Formats: ComCat CSV, ComCat GeoJSON, QuakeML 1.2 (docs/formats.md), detected from the content.
     Returns columns :data:`CATALOG_COLUMNS` + ``geometry``: ``time`` ``datetime64[ns, UTC]``, ``lat``/``lon``
     degrees (lon in [-180, 180)), ``depth_km`` km, ``mag`` catalog magnitude; sorted by time; RangeIndex.
 
@@ -917,7 +890,7 @@ def filter_catalog(
 
 
 def default_events(cat: gpd.GeoDataFrame | None = None, settings: Settings | None = None) -> gpd.GeoDataFrame:
-    """The protocol's event selection (DESIGN §4) from ``cat`` (default: the built-in catalog).
+    """The protocol's event selection (docs/datasets.md) from ``cat`` (default: the built-in catalog).
 
     ``type`` in ``settings.event_types``, depth ≤ ``settings.max_depth_km`` km, M ≥ ``settings.min_mag``;
     with ``settings.mainshocks_only`` only Gardner–Knopoff mainshocks. Declustering runs after the type and

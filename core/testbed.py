@@ -1,19 +1,9 @@
 """The protocol-scale synthetic testbed in one resumable call: generate, index, build every dataset.
 
-:func:`build_testbed` generates CSES-01 over the protocol span (2018-02-02 … 2023-11-04 and 2025) and
-DEMETER (2004-07-01 … 2010-11-30, the pre-training source) with :func:`core.synthetic.generate_archive`,
-over the western Pacific (:data:`WESTERN_PACIFIC`) unless ``region=None``; then indexes the archive
-(:func:`core.archive.scan_archive`) and builds every dataset the paper suite uses
-(:func:`core.datasets.build_dataset`), restricted to events inside the region.
-
-Layout under ``out``: ``archive/`` (pass files, ``ground_truth.csv``, ``pass_index.parquet``),
-``datasets/<config>.nc``, ``manifest.json`` (spec + finished chunks) and ``testbed.json`` (the report).
-
-Resumable: the spans are cut into chunks (one calendar month ∩ span each, one ``generate_archive`` call);
-a finished chunk is recorded in the manifest (written atomically), and a rerun skips it. A chunk cut
-short is regenerated from scratch (its day folders are removed first). A rerun with another seed,
-region, difficulty, products or chunking stops with :class:`TestbedSpecError` (``force=True`` starts
-over).
+:func:`build_testbed` writes ``archive/``, ``datasets/<config>.nc``, ``manifest.json`` and ``testbed.json``
+under ``out``, one calendar month per generation chunk: a rerun skips finished chunks, and a rerun with
+another specification stops with :class:`TestbedSpecError`. Spans, region, layout and resumption:
+``docs/synthetic.md`` (section "The protocol-scale testbed"); calibration: ``docs/testbed.md``.
 """
 
 from __future__ import annotations

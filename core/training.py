@@ -1,38 +1,10 @@
 """Training: fit a model by name, search hyper-parameters on validation, transfer learning, train + register.
 
-Rules this module keeps (DESIGN §1, §4):
-
-- **Scaling** is fitted on the training split only (it lives inside each estimator, see
-  :mod:`core.models.base`).
-- **Hyper-parameters** are searched with optuna (TPE sampler, seeded) scoring each trial on the
-  **validation** split only: the objective is the validation MCC at the validation-best threshold
-  (``objective="mcc"``; ``"roc_auc"``, ``"pr_auc"`` and ``"event_mcc"`` are options). Neural models
-  early-stop on the validation loss inside every trial. The test splits are never passed to the search
-  (and :func:`~core.models.inputs.require_split` rejects them).
-- **Class imbalance**: every model weights its loss by the inverse class frequency of the training labels
-  (``class_weight="balanced"``; random forest ``"balanced_subsample"``); thresholds are then chosen on
-  validation by MCC, which is insensitive to the class ratio's direction.
-- **Transfer learning** (:func:`pretrain`, :func:`fine_tune`): SeqNetQuake is pre-trained on a source
-  dataset (DEMETER: its train split, early stopping on its validation split) and fine-tuned on the
-  target (CSES) with a strategy of :data:`FINE_TUNE_STRATEGIES`: ``full`` (all layers, learning rate × 0.1),
-  ``freeze_conv`` (the per-chunk convolutional extractor frozen, learning rate unchanged) or
-  ``head_only`` (conv and BiLSTM frozen, only the dense head trains). The standardisation is refitted on
-  the target's training split (each satellite on its own scale).
-- The **quick** path uses :data:`QUICK_PARAMS`: fixed hyper-parameters that are good on the synthetic
-  testbed, for the demo (`make run`) — the search is a separate, slower command.
-- **Early stopping** (neural models) has its defaults in one place, the estimators' parameters, whose
-  defaults are the constants of :mod:`core.models.base` (all in epochs): ``epochs`` =
-  :data:`~core.models.base.MAX_EPOCHS` (60, the most epochs run), ``min_epochs`` =
-  :data:`~core.models.base.MIN_EPOCHS` (15, never stop before), ``patience`` =
-  :data:`~core.models.base.PATIENCE` (8 epochs without a new minimum of the smoothed validation loss)
-  and ``val_smoothing`` = :data:`~core.models.base.VAL_SMOOTHING` (0.7, the EMA's share of its past);
-  the weights of the smoothed minimum are restored, the run is in the model's ``history_``,
-  ``best_epoch_``, ``stop_epoch_`` (:meth:`~core.models.base.TorchSequenceClassifier.training_summary`).
-  :data:`QUICK_PARAMS` and the search spaces override them only where they say so (the search: up to
-  100 epochs).
-- **Too few events**: :func:`train_model` (and the search on Samples datasets) refuses a train or validation
-  split with fewer than :data:`~core.models.inputs.MIN_EVENTS_PER_CLASS` (50) events of a class, with one
-  error naming the split and its counts (``min_events_per_class`` lowers it, e.g. for tiny test data).
+Scaling is fitted on train only; hyper-parameters, thresholds and early stopping see validation only; the
+test splits never reach the search (:func:`~core.models.inputs.require_split`); a train or validation
+split needs :data:`~core.models.inputs.MIN_EVENTS_PER_CLASS` (50) events per class. The rules, quick
+parameters, search spaces, early-stopping defaults (in epochs) and transfer strategies:
+``docs/models.md`` (section "Training").
 """
 
 from __future__ import annotations
@@ -132,7 +104,8 @@ QUICK_PARAMS: dict[str, dict[str, Any]] = {
 
 
 def _space_seqnetquake(trial: Any) -> dict[str, Any]:
-    # The authors' space (DESIGN §1); batch sizes and epochs bounded for CPU (early stopping decides).
+    # The authors' space (docs/models.md, "Training"); batch sizes and epochs bounded for CPU (early
+    # stopping decides).
     return {
         "conv_layers": trial.suggest_int("conv_layers", 2, 4),
         "conv_filters": trial.suggest_int("conv_filters", 2, 4),

@@ -1,77 +1,10 @@
 """Windowing: one earthquake (or pseudo-event) → the passes in its space-time window → sequences of L
-observations (DESIGN §4), with per-sequence metadata and an explicit, counted outcome.
+observations, with per-sequence metadata and an explicit, counted outcome.
 
-The rules, in the order they are applied
-----------------------------------------
-1. **Time window.** A pass (one half-orbit) is a candidate when its *start* lies in
-   ``[origin − days_before, origin)`` — a pass starting at or after the origin time is never used — and
-   every observation at or after the origin time is dropped as well (a pass may start before the shock
-   and run past it).
-2. **Space window.** A circle on the epicentre of radius ``radius_rule``:
-
-   - ``"dobrovolsky"``: ``radius_value`` × R, R = 10^(0.43·M) km (``radius_value`` = 1 is the paper's
-     window; 2 gives 2R, …);
-   - ``"km"``: a fixed radius of ``radius_value`` km;
-   - ``"deg"``: a fixed great-circle angle of ``radius_value`` degrees on the sphere of radius
-     :data:`core.geo.EARTH_RADIUS_KM` (1° = 111.195 km).
-
-   Distances for ``dobrovolsky``/``km`` are WGS84 geodesics (:func:`core.geo.geodesic_distance_km`),
-   for ``deg`` spherical great circles (:func:`core.geo.haversine_km`, so the rule is exactly an angle).
-   Candidates come from the pass index's R-tree (:mod:`core.archive`) with the circle grown by 3 km (the
-   index track is simplified to 0.02°); the exact in-circle test is then made on every observation.
-3. **Half.** ``night`` (default), ``day`` or ``both``, from the half-orbit of the file (CSES ascending
-   ≈ 02 LT = night, DEMETER upward ≈ 22:30 LT = night), cross-checked by local time: a sequence whose
-   median local time is outside 18–06 h (night) or 06–18 h (day) is *counted* (``lt_mismatch``), not
-   dropped.
-4. **Quiet-time filter** (``quiet=True``): a pass is dropped when Kp exceeded ``kp_max`` (3) or the
-   hourly Dst-like index went below ``dst_min_nt`` (−30 nT) in the ``quiet_window_h`` (24) hours before
-   the pass *start* (:func:`core.spaceweather.quiet_mask`; times outside the indices' coverage count as
-   disturbed). It is decided from the index, so no file of a disturbed pass is read.
-
-Observation: one time base per satellite
-----------------------------------------
-The features of one step come from different product files of the same half-orbit (same satellite,
-orbit number and half): CSES-01 LAP_1 (Ne, Te every 3 s) and PAP_0 (Ni_O, Ti every 1 s); DEMETER ISL
-1144 (Ne, Te, 1 s) and IAP 1140 (Ni_O, Ti, 4 s). :func:`merge_products` puts them on one regular grid of
-``cadence_s`` seconds, anchored on the samples of the product whose cadence is closest to it; every
-variable is interpolated linearly in time **only between two of its own valid samples at most
-``interp_max_cadences`` (2) of its cadences apart** (a sample that falls on a grid time is used as is;
-fill values are not samples). Positions are interpolated on the unit sphere (antimeridian- and pole-safe).
-
-Default ``cadence_s`` = 1 s for both satellites (:data:`core.features.DEFAULT_CADENCE_S`), i.e. the PAP
-time base for CSES with LAP interpolated between samples ≤ 6 s apart, and the ISL time base for DEMETER
-with IAP interpolated between samples ≤ 8 s apart. Why: (a) one step is then ~7.6 km of flight on both
-satellites, so a sequence of L steps covers the same ground on CSES and DEMETER (what transfer learning
-needs); (b) the Dobrovolsky circle of an M5 is only 2 × 141 km = 282 km across, ~37 s of flight: on a
-3 s base (LAP's own) it holds at most ~12 observations, so **no M5 event — most of the catalog — could
-ever give a 20-step sequence**, and even an M5.5 (464 km, ~61 s) only when the track passes within ~25 km
-of the epicentre. The price: 2 of 3 CSES Ne/Te values (3 of 4 DEMETER Ni_O/Ti values) are linear
-interpolations, so neighbouring steps of those features are correlated — short-scale structure below
-~23 km (CSES) / ~30 km (DEMETER) is not resolved. On the 1 s base a central crossing of an M5 circle
-holds ~37 steps: one 20-step sequence; crossings farther than ~0.83 R from the epicentre give none.
-``cadence_s = 3`` (CSES) reproduces the raw LAP base if wanted.
-
-Gap and NaN rules
------------------
-- A grid step **has data** when at least one feature is finite there.
-- Inside the circle, a run of more than ``max_gap_steps`` (default 2) consecutive steps without data
-  cuts the in-circle track into separate segments: **a sequence never bridges such a gap**. Shorter holes
-  stay inside a sequence as NaN steps (the time base stays regular: step k is ``t_start + k·cadence``).
-  Segments are trimmed of data-less steps at both ends.
-- Each segment is cut into windows of ``length`` (L) steps every ``stride`` steps (default stride = L:
-  non-overlapping), starting at the segment's first step; a remainder shorter than L is not used.
-- A window is dropped (counted) when any feature has no finite value in it (``windows_all_nan``), or
-  when more than ``max_nan_frac`` (default 0.2) of its L × F cells are NaN (``windows_nan``).
-
-Outcome of an event
--------------------
-Every event ends with samples (``"ok"``) or exactly one reason, the furthest stage any of its passes
-reached: ``no_coverage`` (the archive holds no pass of the satellite(s) anywhere in the time window),
-``no_pass`` (none crosses the circle), ``disturbed`` (all crossing passes failed the quiet filter),
-``unreadable`` (the files of every quiet crossing pass failed to read), ``too_few_points`` (no in-circle
-track of L steps before the origin), ``gaps`` (such a track, but cut by gaps into pieces shorter than L),
-``all_nan`` (windows were cut but all dropped by the NaN rules), ``no_background`` (``background="median"``
-and no quiet background pass had a value). See :data:`REASONS`.
+Passes start within ``days_before`` days before the origin (never at or after it) and cross a circle
+(Dobrovolsky R = 10^(0.43·M) km by default); their observations go on a 1 s time base per satellite; a
+sequence never bridges a gap. The rules in order, the time base, the gap and NaN rules and the outcomes:
+``docs/windows.md``.
 
 Public API: :class:`WindowSettings`, :class:`Target`, :class:`PassGroup`, :class:`Selection`,
 :class:`Observation`, :class:`EventWindows`, :func:`select_passes`, :func:`merge_products`,
@@ -141,7 +74,7 @@ REASONS: tuple[str, ...] = (
     "all_nan",
     "no_background",
 )
-"""Why an event gave no sequence, in pipeline order (see the module docstring)."""
+"""Why an event gave no sequence, in pipeline order (docs/windows.md, "Outcome of an event")."""
 
 _REASON_TEXT: dict[str, str] = {
     "no_coverage": "the archive holds no pass of {sats} anywhere in the {days:g} days before the event",
@@ -205,7 +138,7 @@ def _whole(name: str, value: Any, least: int) -> int:
 
 @dataclass(frozen=True)
 class WindowSettings:
-    """Every setting of the windowing (frozen, hashable; defaults = DESIGN §4 and the module docstring).
+    """Every setting of the windowing (frozen, hashable; defaults = the protocol's: docs/windows.md).
 
     Units: ``radius_value`` (× R for ``dobrovolsky``, km, or degrees), ``days_before`` days, ``length`` and
     ``stride`` steps, ``kp_max`` Kp units, ``dst_min_nt`` nT (``None``: no Dst test), ``quiet_window_h``
@@ -515,7 +448,7 @@ def merge_products(
     interp_max_cadences: float = 2.0,
     log_density: bool = True,
 ) -> Observation | None:
-    """Put the product passes of one half-orbit on one regular time base (see the module docstring).
+    """Put the product passes of one half-orbit on one regular time base (docs/windows.md).
 
     ``passes``: Pass datasets (:mod:`core.passes`) of the same satellite, orbit and half, one per product.
     The grid runs every ``cadence_s`` seconds over the union of their spans, anchored on the first sample
@@ -800,7 +733,7 @@ def window_event(
     """Cut the sequences of one target from the passes of its :class:`Selection` (files under ``root``).
 
     Never raises for bad data: unreadable files, gaps, NaN features and missing passes end in a counted
-    outcome (see the module docstring).
+    outcome (docs/windows.md, "Outcome of an event").
     """
     root = Path(root)
     counters: dict[str, int] = {}

@@ -161,7 +161,8 @@ def space_weather_daily(start: str, end: str) -> pd.DataFrame:
 class EventAnalysis:
     """The sequences and model scores of one event under the event view's settings.
 
-    ``samples``: the event's Samples (DESIGN §3; may hold 0 sequences, then ``outcome`` says why);
+    ``samples``: the event's Samples (docs/data-contracts.md; may hold 0 sequences, then ``outcome`` says
+    why);
     ``scores``: :func:`core.scoring.score_event` rows (None when no model is registered); ``truth``: the
     synthetic archive's ground-truth row for the event (``injected``, ``amplitude`` …) or None;
     ``background``: the place's quiet background along the sequences' latitudes (column ``lat`` in

@@ -689,7 +689,7 @@ def sequences_figure(
 
     Each L-observation window is drawn as its own line segment (one trace per pass and feature, windows
     separated by gaps) with a tick at its first step (the window boundaries); ``samples`` is a
-    Samples dataset (DESIGN §3) of one event. ``background``
+    Samples dataset (docs/data-contracts.md) of one event. ``background``
     (columns ``lat`` and the features, in the sequences' units) is drawn as a dashed grey line; when the
     sequences are deviations from that background (``samples.attrs["background"] == "median"``) the
     background is their zero line instead.

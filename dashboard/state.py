@@ -141,8 +141,9 @@ L_CHOICES: tuple[int, ...] = (10, 20, 30, 40)
 
 @dataclass(frozen=True)
 class EventState:
-    """Window settings of the event view (DESIGN §4 defaults): satellite, half-orbit, circle rule and
-    radius (km, for the ``km`` rule), days before the origin time, sequence length L (observations)."""
+    """Window settings of the event view (the protocol's defaults, docs/windows.md): satellite,
+    half-orbit, circle rule and radius (km, for the ``km`` rule), days before the origin time, sequence
+    length L (observations)."""
 
     satellite: str = "CSES-01"
     half: str = "night"

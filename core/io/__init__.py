@@ -7,8 +7,8 @@ module            files                                        products
 :mod:`.demeter`   DEMETER N1 binary, ``DMT_N1_*.DAT``           ISL survey (1144), IAP survey (1140)
 ================  ===========================================  =======================================
 
-Every reader returns the Pass dataset of DESIGN §3 (:mod:`core.passes`); :func:`read_pass` picks the
-reader from the file name and checks the content, :func:`write_pass` picks the writer from
+Every reader returns the Pass dataset of docs/data-contracts.md (:mod:`core.passes`); :func:`read_pass`
+picks the reader from the file name and checks the content, :func:`write_pass` picks the writer from
 ``ds.attrs["satellite"]``.
 """
 

@@ -2,20 +2,9 @@
 
 Registered as the entry points ``cses`` and ``demeter`` of the group ``xarray.backends`` (pyproject.toml;
 visible after ``pip install -e .``); without the install, pass the class itself:
-``xr.open_dataset(path, engine=CSESBackendEntrypoint)``. Either way the result is what
-:func:`core.io.read_pass` returns (same checks, same :class:`~core.passes.PassFormatError` for bad files),
-minus ``drop_variables``. Units are the Pass contract's (``docs/data-contracts.md``).
-
-A folder of passes of one product opens as one dataset along ``time``::
-
-    xr.open_mfdataset(sorted(folder.glob("CSES_01_LAP_1_*.h5")), engine="cses",
-                      combine="by_coords", combine_attrs="drop_conflicts")
-
-``combine="by_coords"`` orders the passes by time; ``combine="nested", concat_dim="time"`` concatenates
-them in the order given (sorted names are not time order: the orbit number comes with a half digit).
-``combine_attrs="drop_conflicts"`` keeps the attributes all passes share and drops per-pass ones such as
-``orbit``; xarray's default keeps the first file's. Passes of different products have different
-variables: open them per product.
+``xr.open_dataset(path, engine=CSESBackendEntrypoint)``. The result is what :func:`core.io.read_pass`
+returns, minus ``drop_variables``, in the Pass contract's units (``docs/data-contracts.md``). Opening a
+folder of passes with ``open_mfdataset``: ``docs/formats.md`` (section "Opening pass files with xarray").
 """
 
 from __future__ import annotations

@@ -1,75 +1,10 @@
 """CSES-01 (Zhangheng-1) Level-2 HDF5 half-orbit files: reader and writer.
 
-The China Seismo-Electromagnetic Satellite CSES-01, launched 2018-02-02 on a ~507 km sun-synchronous orbit
-(97.4°, descending node 14:00 LT = day, ascending node 02:00 LT = night), distributes one Level-2 HDF5 file
-per payload product and half-orbit.
-
-File name
----------
-``CSES_01_<PAY>_<n>_L02_<Ax>_<orbit5><h>_<YYYYMMDD>_<hhmmss>_<YYYYMMDD>_<hhmmss>_000.h5`` — payload code
-(``LAP``, ``PAP``, ``HPM``, ``EFD``, ``SCM``), instrument/product number, processing level, a product
-field ``Ax``, the 5-digit orbit number, the half digit ``h`` (0 = descending = day, 1 = ascending =
-night), start and end of the half-orbit (UTC) and a version. Example (genuine):
-``CSES_01_HPM_5_L02_A2_096791_20191101_001933_20191101_005555_000.h5``.
-
-Layout
-------
-Every dataset sits at the root, 2-D, one row per sample (``(N, 1)`` for scalars, ``(N, 3)`` for vectors,
-``(N, nfreq)`` for spectra), stored contiguous without compression. Dataset attributes: ``LongName``,
-``Units`` (fixed-length byte strings), ``FillValue`` (float64 array of one value: -9999 for positions,
-times and float32 payloads, -999999 for the float64 magnetometer data), ``ValidRange`` (float64 pair,
-or a byte string for the time datasets), ``GenerationDate``. File attributes: ``ORBITNUM`` (6-digit byte
-string, ``b'009679'`` for orbit 9679), ``ORBITTYPE`` (``b'0'`` descending / ``b'1'`` ascending),
-``SAMPLERATE``, ``PAYLOADID``, ``SOFTVERSION``, ``FREQRANGE`` (variable-length strings).
-
-Common datasets: ``UTC_TIME`` int64 ``YYYYMMDDhhmmssmmm``; ``VERSE_TIME`` int64 ms since 2009-01-01
-00:00:00 (no leap seconds); ``GEO_LAT``, ``GEO_LON`` (deg), ``ALTITUDE`` (km above a 6371.2 km sphere),
-``MAG_LAT``, ``MAG_LON`` (dipole deg), all float32.
-
-Products and Pass variables (units of :data:`core.passes.VARIABLE_UNITS`)
---------------------------------------------------------------------------
-==========  ========================================  ============================================
-product     datasets                                  Pass variables
-==========  ========================================  ============================================
-``LAP_1``   ``A311``, ``A321`` (3 s)                  ``Ne`` cm^-3, ``Te`` K
-``PAP_0``   ``A313``–``A315``, ``A322``,              ``Ni_H``, ``Ni_He``, ``Ni_O`` cm^-3, ``Ti`` K,
-            ``A331``–``A333`` (1 s)                   ``Vi_x``, ``Vi_y``, ``Vi_z`` m/s
-``HPM_5``   ``A221``–``A223``, ``B_FGM`` (N,3),       ``B_x``, ``B_y``, ``B_z``, ``B`` = |(B_x,B_y,B_z)|
-            ``FLAG_MT``/``FLAG_SHW``/``FLAG_TBB``     nT, ``B_fgm`` (time, component) nT,
-            (1 s)                                     ``flag_mt``/``flag_shw``/``flag_tbb``
-``HPM_6``   ``A211``                                  ``B`` nT
-``EFD_n``   ``A1n1_P`` (N, nfreq), ``FREQ`` (1,nfreq)  ``E_psd`` (time, band) mV^2/m^2/Hz
-``SCM_n``   ``A2n1_P`` (N, nfreq), ``FREQ`` (1,nfreq)  ``B_psd`` (time, band) nT^2/Hz
-==========  ========================================  ============================================
-
-Spectra are reduced by :func:`reduce_spectrum` to mean power in 8 log-spaced bands (coordinates
-``band_lo_hz``/``band_hi_hz``); ``read_cses(..., keep_spectrum=True)`` also keeps the full spectrum as
-``E_spectrum``/``B_spectrum`` (time, freq) with coordinate ``freq_hz``, which is what :func:`write_cses`
-needs to write a spectrum product.
-
-Reading: values equal to ``FillValue`` or outside ``ValidRange`` become NaN (the latter counted in
-``attrs["n_out_of_range"]``); ``UTC_TIME`` is decoded with integer arithmetic and cross-checked with
-``VERSE_TIME`` (rows differing by more than 1 s are counted in ``n_time_mismatch`` and ``UTC_TIME`` is
-trusted; rows with an invalid ``UTC_TIME`` but a valid ``VERSE_TIME`` take the latter, counted in
-``n_time_from_verse``); ``ORBITNUM``/``ORBITTYPE`` must agree with the file name, and so must the times:
-rows more than 10 min outside the name's start…end are dropped (counted in ``n_time_outside_name``), a
-file with no row inside is refused (the name lies). Then
-:func:`core.passes.clean_pass` sorts, de-duplicates and drops rows without position, warning once.
-
-Units: every dataset read states its unit in ``Units``; values are converted to the Pass contract's units
-through :data:`core.passes.UNIT_SPELLINGS` (e.g. LAP ``Ne`` in ``m-3`` → cm^-3; ``none`` → ``1``), after
-``FillValue``/``ValidRange`` masking (both are in the file's units). A unit not in that table — or a
-``UTC_TIME`` that is not ``YYYYMMDDHHMMSS.mmm``, a ``VERSE_TIME`` that is not ``ms`` — is refused with a
-:class:`~core.passes.PassFormatError` naming the file, the dataset and the unit. The columns above are
-what :func:`write_cses` writes by default (its ``units`` argument writes others); the genuine HPM_5 file
-says ``nT``, ``deg``, ``km``, ``none`` (flags), ``YYYYMMDDHHMMSS.mmm`` and ``ms``.
-
-Sources: CSES Level-2 product layout as read from a genuine HPM_5 file (orbit 09679, 2019-11-01; see
-``../shared/data/cses_samples/SOURCE.md``); Shen, X. et al. (2018), "The state-of-the-art of the China
-Seismo-Electromagnetic Satellite mission", Sci. China Technol. Sci. 61, 634–642; Xiong, P. et al. (2021),
-Front. Environ. Sci. 9:779255 (SeqNetQuake). The ``Ax`` field, the ``PAYLOADID`` and the units and
-valid ranges of payloads other than HPM are not verified against genuine files (``HPM``: ``A2``,
-``146F0101``); see :data:`DEFAULT_AX`. Spectrum values are taken as stored (no dB/log conversion).
+One file per payload product and half-orbit, ``CSES_01_<PAY>_<n>_L02_<Ax>_<orbit5><h>_…_000.h5`` (half
+digit 0 = descending = day, 1 = ascending = night). LAP_1, PAP_0, HPM_5, HPM_6, EFD_n and SCM_n become
+Pass variables in the contract's units (densities cm^-3, temperatures K, fields nT, drifts m/s; spectra
+reduced to 8 log-spaced bands). File name, layout, products, the fill / range / unit / time checks and
+the sources: ``docs/formats.md`` (section "CSES-01 Level-2 HDF5").
 """
 
 from __future__ import annotations
@@ -571,14 +506,14 @@ def _inside_name_window(time: np.ndarray, fn: CsesFileName) -> tuple[np.ndarray,
 
 # --------------------------------------------------------------------------------------------- reader
 def read_cses(path: str | os.PathLike[str], *, keep_spectrum: bool = False, n_bands: int = 8) -> xr.Dataset:
-    """Read a CSES-01 Level-2 HDF5 half-orbit file into a Pass (DESIGN §3).
+    """Read a CSES-01 Level-2 HDF5 half-orbit file into a Pass (docs/data-contracts.md).
 
     Raises :class:`~core.passes.PassFormatError` (naming the file and the dataset) for a bad name, a
     non-HDF5/truncated/corrupt file, an unsupported product, missing datasets, wrong shapes or dtypes, a
     file whose ``ORBITNUM``/``ORBITTYPE`` or times contradict its name, or no valid sample. Repairable
     problems (duplicate or backwards times, rows without position, rows timed outside the name's window,
     all-fill columns, ``VERSE_TIME`` mismatches) give one :class:`~core.passes.PassWarning` and a cleaned
-    pass. Units: see the module docstring.
+    pass. Units: docs/formats.md, "CSES-01 Level-2 HDF5".
     """
     path = Path(path)
     fn = parse_cses_filename(path.name)

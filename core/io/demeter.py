@@ -1,99 +1,10 @@
 """DEMETER N1 binary survey products (ISL, IAP): reader and writer.
 
-DEMETER (CNES, 2004-06-29 … 2010-12-09) flew a 98.23° sun-synchronous orbit at 710 km (660 km from
-December 2005) with nodes at 10:30 LT (descending, day) and 22:30 LT (ascending, night). Its level-1
-("N1") calibrated products are distributed by CNES/CDPP as one big-endian binary file per half-orbit and
-product.
-
-File name
----------
-``DMT_N1_<APID>_<orbit5><h>_<YYYYMMDD>_<HHMMSS>_<YYYYMMDD>_<HHMMSS>.DAT`` — the product APID (1144 ISL
-survey, 1140 IAP survey; 1132 ICE and 1137 IMSC VLF spectra are not read here), the 5-digit orbit
-number, the half digit ``h`` (0 = downward = day, 1 = upward = night) and the start/end (UTC).
-
-Record layout (all multi-byte fields big-endian; one record per time step, no file header)
-------------------------------------------------------------------------------------------
-General header, 38 bytes:
-
-=====  ======  ==================================================================================
-bytes  type    field
-=====  ======  ==================================================================================
-0      u1      CCSDS P-field (written ``0x4C``: CDS code, agency epoch 1950, 24-bit day, no sub-ms)
-1–3    u1×3    days since 1950-01-01 (24-bit unsigned)
-4–7    >u4     milliseconds of the day
-8–21   >u2×7   UT year, month, day, hour, minute, second, millisecond
-22–23  >u2     orbit number
-24–25  >u2     orbit type (0 = downward/day, 1 = upward/night)
-26–33  S8      telemetry station
-34–37  u1×4    software and calibration versions
-=====  ======  ==================================================================================
-
-Location block, 90 bytes: 22 ``>f4`` — geocentric latitude (deg), longitude (deg), altitude (km), local
-time (h), geomagnetic latitude and longitude (deg), MLT (h), invariant latitude (deg), McIlwain L,
-latitude/longitude of the conjugate point, of the northern and of the southern conjugate points at
-110 km (deg), model magnetic field X, Y, Z (nT), proton gyrofrequency (Hz), Sun position X, Y, Z
-(geographic) — then 2 version bytes.
-
-Attitude block, 76 bytes: 9 ``>f4`` satellite→geographic matrix, 9 ``>f4`` geographic→local
-geomagnetic matrix, ``>u2`` quality flag, 2 version bytes.
-
-IAP survey block (APID 1140), 108 bytes (as documented by CNES/CDPP): ``S10`` data type
-(written ``"IAP SURVEY"``), 32 status bytes, ``>f4`` time resolution (s), five ``S6`` unit strings
-(density ``cm-3``, temperature ``K``, velocity ``m/s``, potential ``V``, angle ``deg``), then 8 ``>f4``:
-H+, He+, O+ densities (cm^-3), ion temperature (K), ion velocity along Oz (m/s), the two velocity angles
-theta and phi (deg), satellite potential (V). Record size 38 + 90 + 76 + 108 = **312 bytes**.
-
-ISL survey block (APID 1144), 88 bytes — **defined by this workbench** (the exact public layout could not
-be read; DESIGN §8), in the style of IAP:
-
-======  ======  ==========================================================
-offset  type    field
-======  ======  ==========================================================
-0       S10     data type, ``"ISL SURVEY"``
-10      u1×32   status bytes (written 0)
-42      >f4     time resolution (s)
-46      S6      density unit, ``"cm-3"`` (space padded)
-52      S6      temperature unit, ``"K"``
-58      S6      potential unit, ``"V"``
-64      >f4     electron density (cm^-3)
-68      >f4     electron temperature (K)
-72      >f4     ion density (cm^-3)
-76      >f4     plasma potential (V)
-80      >f4     floating potential (V)
-84      >f4     satellite potential (V)
-======  ======  ==========================================================
-
-Record size 38 + 90 + 76 + 88 = **292 bytes**. Reader and writer share one structured dtype per APID
-(:data:`RECORD_DTYPES`); a file is read in one ``np.fromfile`` call.
-
-Fill convention: missing float values are written as :data:`FILL` = -1.0e31 (the ISTP/CDF ``FILLVAL``
-convention for a REAL4; no N1 fill value is published that we could read); on reading, NaN, ±inf and
-anything ≤ -1.0e30 become NaN, as do latitudes outside [-90, 90], longitudes outside [-360, 360] and
-non-positive altitudes (the row is dropped: no position); a local time outside [-1, 25] h is replaced by
-``UT + lon/15``.
-Location-block fields the Pass does not carry are written as fill unless ``ds`` has them (``mlon``,
-``mlt``, ``inv_lat``, ``l_shell``); attitude matrices are fill.
-
-Pass variables: ISL → ``Ne``, ``Te``, ``Ni`` (cm^-3, K), ``V_plasma``, ``V_float``, ``V_sat`` (V);
-IAP → ``Ni_H``, ``Ni_He``, ``Ni_O`` (cm^-3), ``Ti`` (K), ``Vi_z`` (m/s), ``Vi_theta``, ``Vi_phi`` (deg),
-``V_sat`` (V). Units: the instrument block's unit strings are read from every record and each value is
-converted from the unit its record states to these contract units (:data:`core.passes.UNIT_SPELLINGS`;
-e.g. a density block saying ``m-3`` is divided by 10^6); an unknown unit string is refused with a
-:class:`~core.passes.PassFormatError` naming the file, the field and the unit. The general header,
-location and attitude blocks carry no unit information: their units (deg, km, h, nT) are fixed by the
-format and taken as documented above.
-
-Time comes from the UT fields, cross-checked with days-since-1950 + ms-of-day (rows
-differing by more than 1 s counted in ``n_time_mismatch``; an invalid UT falls back to the CCSDS time,
-counted in ``n_time_from_ccsds``). Records timed more than 10 min outside the file name's start…end are
-dropped (``n_time_outside_name``); a file with no record inside, or whose first record's data type names the
-other APID, is refused (the name lies).
-
-Sources: Cussac, T. et al. (2006), "The DEMETER microsatellite and ground segment", Planet. Space Sci.
-54, 413–427; Lebreton, J.-P. et al. (2006), "The ISL Langmuir probe experiment processing onboard DEMETER:
-scientific objectives, description and first results", Planet. Space Sci. 54, 472–486; Berthelier, J.-J.
-et al. (2006), "IAP, the thermal plasma analyzer on DEMETER", Planet. Space Sci. 54, 487–501; CDPP
-DEMETER N1 product descriptions (general header, location and attitude blocks, IAP block).
+One big-endian file per half-orbit and product, ``DMT_N1_<APID>_<orbit5><h>_….DAT`` (APID 1144 ISL
+survey, 1140 IAP survey; half digit 0 = day, 1 = night), one fixed-size record per time step: 292 bytes
+for ISL, 312 for IAP (:data:`RECORD_DTYPES`). The ISL instrument block's layout is defined by this
+workbench. Record layouts, the fill convention, units, time checks and sources: ``docs/formats.md``
+(section "DEMETER N1 binary").
 """
 
 from __future__ import annotations
@@ -416,14 +327,14 @@ def _inside_name_window(time: np.ndarray, fn: DemeterFileName) -> tuple[np.ndarr
 
 # --------------------------------------------------------------------------------------------- reader
 def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
-    """Read a DEMETER N1 ISL (1144) or IAP (1140) survey file into a Pass (DESIGN §3).
+    """Read a DEMETER N1 ISL (1144) or IAP (1140) survey file into a Pass (docs/data-contracts.md).
 
     Raises :class:`~core.passes.PassFormatError` (naming the file) for a bad name, an unsupported APID,
     a file without one complete record, record headers whose orbit number, orbit type, data type or times
     contradict the name, or no valid sample. A trailing partial record is dropped
     (``attrs["n_dropped_truncated"]``) and, like duplicate/backwards times, rows without position and
     records timed outside the name's window, reported in one :class:`~core.passes.PassWarning`. Units: see
-    the module docstring.
+    docs/formats.md, "DEMETER N1 binary".
     """
     path = Path(path)
     fn = parse_demeter_filename(path.name)

@@ -1,30 +1,10 @@
 """The shared scikit-learn face of every model: preprocessing, a PyTorch fit loop, a flat-sklearn wrapper.
 
-Every classifier of the workbench takes sequences ``X`` shaped (n_samples, L steps, F features) and labels
-``y`` in {0, 1}, and has the scikit-learn estimator face (DESIGN §9): ``fit(X, y, X_val=None, y_val=None)``
-returns ``self``, learned state ends in ``_``, ``predict_proba`` gives (n, 2) probabilities, ``predict``
-the class, ``get_params``/``set_params`` and :func:`sklearn.base.clone` work.
-
-Preprocessing (:class:`SequenceScaler`) lives *inside* each estimator and is fitted on the training
-data only (``fit``), so nothing from validation or test leaks into the scaling:
-
-- ``scaling="standard"`` — per feature, mean and standard deviation over all training samples and steps
-  (NaN ignored); ``"l2"`` — each sample (its flattened L×F sequence) divided by its L2 norm;
-  ``"standard+l2"`` — both, in that order; ``"none"``.
-- NaN (fill values, gaps) become 0 *after* standardisation (the authors' choice), i.e. they are imputed
-  with the training mean of their feature.
-
-Neural models (:class:`TorchSequenceClassifier`): Adam, cross-entropy with class weights
-(``class_weight="balanced"``: w_c = n / (2·n_c) on the training labels — the imbalance handling of the
-workbench, also applied to the validation loss), mini-batches drawn by a seeded generator, early stopping
-on the smoothed validation loss (never before ``min_epochs``; patience in epochs; the weights of the
-smoothed minimum restored — :data:`MIN_EPOCHS`, :data:`VAL_SMOOTHING`). Without validation data
-the model trains for ``epochs`` epochs. CPU by default when ``device="auto"`` finds no CUDA; on CPU a
-fit is bit-for-bit reproducible for a given seed (seeded RNG forked from the global one, deterministic
-algorithms requested while fitting). ``n_threads`` (default 1) sets torch's intra-op threads while
-fitting and predicting, restored afterwards: these networks are small, and on a shared 2-core machine
-one thread measured 4× faster than two (thread synchronisation under contention); ``None`` leaves
-torch's global setting.
+Models take ``X`` (n_samples, L steps, F features) and ``y`` in {0, 1}; the scaling is fitted on the
+training data inside each estimator; neural models train with class-weighted cross-entropy, Adam and
+early stopping on the smoothed validation loss (in epochs: :data:`MAX_EPOCHS`, :data:`MIN_EPOCHS`,
+:data:`PATIENCE`). Specification: ``docs/models.md`` (sections "One face for every model" and "Neural
+models: the fit loop").
 """
 
 from __future__ import annotations
@@ -122,7 +102,7 @@ def _threads(n: int | None) -> Iterator[None]:
 class SequenceScaler(TransformerMixin, BaseEstimator):
     """Scale sequences (n, L, F) with statistics of the training data; NaN → 0 after scaling.
 
-    ``scaling`` is one of :data:`SCALINGS` (see the module docstring). Learned: ``mean_``, ``scale_``
+    ``scaling`` is one of :data:`SCALINGS` (docs/models.md, "Preprocessing"). Learned: ``mean_``, ``scale_``
     (per feature, shape (F,)), ``n_features_in_``, ``seq_len_``.
     """
 

@@ -1,23 +1,9 @@
 """The benchmark classifiers of the paper's comparison, with the same scikit-learn face as SeqNetQuake.
 
-Neural (PyTorch, :class:`core.models.base.TorchSequenceClassifier`: class-weighted cross-entropy, Adam,
-early stopping on the smoothed validation loss, never before ``min_epochs``):
-
-- :class:`CNNClassifier` — ``conv_layers`` × [Conv1D over the whole L-step sequence, ReLU], dropout,
-  max-pool 2, flatten, one ReLU dense layer, 2 logits. Layer groups ``conv``, ``head``.
-- :class:`LSTMClassifier` / :class:`BiLSTMClassifier` — an (uni/bi-directional) LSTM stack over the L
-  steps, final state(s) → dropout → one ReLU dense layer → 2 logits. Layer groups ``lstm``, ``head``.
-
-Tabular (scikit-learn on the flattened, scaled sequence of L·F numbers, NaN → 0 after scaling):
-
-- :class:`RandomForestModel` — ``RandomForestClassifier`` with ``class_weight="balanced_subsample"``.
-- :class:`SVMModel` — RBF ``SVC`` with ``class_weight="balanced"``; its margin is mapped to a probability
-  by a 1-D logistic fit on the *validation* margins (training margins without validation data) rather
-  than SVC's internal 5-fold Platt scaling (5× the cost). SVC training is O(n²): at most
-  ``max_train_samples`` training samples are used (a seeded, class-stratified draw; the default keeps
-  the paper-sized CSES datasets whole).
-- :class:`HistGradientBoostingModel` — ``HistGradientBoostingClassifier`` (``class_weight="balanced"``),
-  an extra strong tabular baseline; early stopping on the validation data when given.
+PyTorch: :class:`CNNClassifier`, :class:`LSTMClassifier`, :class:`BiLSTMClassifier`; scikit-learn on the
+flattened, scaled sequence: :class:`RandomForestModel`, :class:`SVMModel`,
+:class:`HistGradientBoostingModel`. Architectures, class weights and the SVM's probability mapping:
+``docs/models.md`` (section "Benchmarks").
 """
 
 from __future__ import annotations
@@ -269,7 +255,7 @@ class RandomForestModel(FlatSklearnClassifier):
 
 class SVMModel(FlatSklearnClassifier):
     """RBF support-vector machine on the flattened scaled sequence, margins → probabilities by a
-    logistic fit on validation margins (see the module docstring)."""
+    logistic fit on validation margins (docs/models.md, "Benchmarks")."""
 
     def __init__(
         self,

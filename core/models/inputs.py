@@ -1,10 +1,11 @@
 """Samples → model inputs: arrays, split selection with a leak guard, event sub-sampling, dataset hashes.
 
-The Samples contract (DESIGN §3) is an ``xarray.Dataset`` with dims ``sample``, ``step``, ``feature``, the
-data variable ``X`` (sample, step, feature; float, NaN allowed) and per-sample coordinates ``event_id``,
-``label`` (1 pre-earthquake / 0 non-seismic) and ``split`` (``train`` / ``validation`` / ``test`` /
-``test2``). Everything in :mod:`core.training` and :mod:`core.evaluation` goes through these helpers, so
-the split a set of samples comes from is always checked where it matters (:class:`SplitLeakError`).
+The Samples contract (docs/data-contracts.md) is an ``xarray.Dataset`` with dims ``sample``, ``step``,
+``feature``, the data variable ``X`` (sample, step, feature; float, NaN allowed) and per-sample
+coordinates ``event_id``, ``label`` (1 pre-earthquake / 0 non-seismic) and ``split`` (``train`` /
+``validation`` / ``test`` / ``test2``). Everything in :mod:`core.training` and :mod:`core.evaluation` goes
+through these helpers, so the split a set of samples comes from is always checked where it matters
+(:class:`SplitLeakError`).
 """
 
 from __future__ import annotations

@@ -1,22 +1,10 @@
 """The model registry: every trained model in its own folder, loaded by name and version.
 
-Layout (``root`` defaults to ``<work_dir>/models``, see :func:`default_registry_root`)::
-
-    <root>/defaults.json                  {"seqnetquake": "v002", "cnn": "v001", …} — what the dashboard uses
-    <root>/<name>/<version>/settings.json model class, hyper-parameters, features, L, dataset hash, training
-                                          settings, library versions, creation time (UTC)
-    <root>/<name>/<version>/decision.json the decision rule chosen on validation (thresholds, event rule)
-    <root>/<name>/<version>/metrics.json  validation and test metrics (with bootstrap intervals)
-    <root>/<name>/<version>/weights.pt    PyTorch models: the module's state_dict (loaded weights_only)
-    <root>/<name>/<version>/state.joblib  PyTorch models: the fitted scaler and the other learned state
-    <root>/<name>/<version>/estimator.joblib  scikit-learn models: the whole fitted estimator (scaler inside)
-
-Versions are ``v001``, ``v002``, … in creation order (or a name the caller gives); ``"latest"`` is the
-most recently created. A version folder is written in a hidden temporary folder next to it (each file
-through :func:`core.atomic.atomic_path`) and renamed into place in one step, so a reader never sees a
-half-written model (the parent folder is synced after the rename, and hidden ``.tmp-*`` folders left
-by a killed save are removed by a later save once stale); ``defaults.json`` is replaced atomically.
-joblib files are pickles: load registries you trust.
+``<root>/<name>/<version>/`` (``v001``, ``v002``, …; ``root`` defaults to ``<work_dir>/models``) holds the
+settings, the decision rule and the metrics as JSON, and the weights (``weights.pt`` + ``state.joblib``,
+or ``estimator.joblib``); ``<root>/defaults.json`` names the default versions. A version is written in a
+hidden folder and renamed into place. joblib files are pickles: load registries you trust. Layout:
+``docs/data-contracts.md`` (section "Model registry").
 """
 
 from __future__ import annotations

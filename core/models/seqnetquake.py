@@ -1,25 +1,9 @@
 """SeqNetQuake: the CNN-BiLSTM of Xiong et al. (2021), in PyTorch, with the scikit-learn face.
 
-Architecture (the authors' public Keras code, DESIGN §1), for input sequences (batch, L, F):
-
-1. **Chunking** — the L steps are cut into ``n_chunks`` consecutive chunks of ``chunk_len`` steps
-   (L = 20 → 2 chunks of 10, the paper's setting). For general L, ``chunk_len = ceil(L / n_chunks)``
-   (or ``chunk_len`` given, then ``n_chunks = ceil(L / chunk_len)``); when L is not a multiple, the
-   sequence is **padded at the end with zeros** (after scaling zero is the training mean, i.e. a
-   neutral value). ``chunk_len`` must be ≥ 2 (max-pool of 2).
-2. **Per-chunk feature extractor** (Keras ``TimeDistributed``: the same weights for every chunk) —
-   ``conv_layers`` × [Conv1D(``conv_filters``, ``kernel_size``, padding "same"), ReLU], dropout,
-   max-pool 2, flatten → ``conv_filters · (chunk_len // 2)`` numbers per chunk. Padding "same" (the
-   authors used Keras' default "valid") keeps every (layers, kernel, chunk_len) combination valid.
-3. **BiLSTM stack** over the chunk sequence — ``lstm_layers`` bidirectional LSTM layers of
-   ``lstm_units`` per direction (dropout between layers); the last layer's final forward and backward
-   states (Keras ``return_sequences=False``) are concatenated, then dropout.
-4. **Dense head** — ``dense_layers`` ReLU layers of ``dense_units`` (dropout between), then 2 logits
-   (softmax in :meth:`predict_proba`).
-
-Layer groups for transfer learning: ``conv`` (step 2), ``lstm`` (step 3), ``head`` (step 4).
-Training: Adam, class-weighted cross-entropy, early stopping on the smoothed validation loss (see
-:mod:`core.models.base`).
+Input sequences (batch, L, F) are cut into chunks (L = 20 → 2 chunks of 10); every chunk goes through the
+same Conv1D stack, a BiLSTM runs over the chunks, a dense head gives 2 logits. Layer groups for transfer
+learning: ``conv``, ``lstm``, ``head``. The architecture and where it departs from the authors' Keras
+code: ``docs/models.md`` (section "SeqNetQuake").
 """
 
 from __future__ import annotations
@@ -59,7 +43,7 @@ def chunk_geometry(seq_len: int, n_chunks: int = 2, chunk_len: int | None = None
 
 
 class SeqNetQuakeNet(nn.Module):
-    """The CNN-BiLSTM network: (batch, L, F) → (batch, 2) logits. See the module docstring."""
+    """The CNN-BiLSTM network: (batch, L, F) → (batch, 2) logits. See docs/models.md, "SeqNetQuake"."""
 
     def __init__(
         self,

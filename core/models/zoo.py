@@ -1,20 +1,8 @@
 """The models of the workbench by name: SeqNetQuake and the benchmarks, built with :func:`make_model`.
 
-Names (stable: they are registry folder names and CLI arguments):
-
-========================== =============================== ===========================================
-name                       class                           kind
-========================== =============================== ===========================================
-``seqnetquake``            :class:`SeqNetQuake`            CNN-BiLSTM (the paper's model), PyTorch
-``cnn``                    :class:`CNNClassifier`          1-D CNN, PyTorch
-``lstm``                   :class:`LSTMClassifier`         LSTM, PyTorch
-``bilstm``                 :class:`BiLSTMClassifier`       bidirectional LSTM, PyTorch
-``random_forest``          :class:`RandomForestModel`      scikit-learn, flattened sequences
-``svm``                    :class:`SVMModel`               scikit-learn, flattened sequences
-``hist_gradient_boosting`` :class:`HistGradientBoostingModel` scikit-learn, flattened sequences (extra)
-========================== =============================== ===========================================
-
-Classes are imported on first use (PyTorch is not loaded by ``import core.models.zoo``).
+Names (stable: they are registry folder names and CLI arguments): ``seqnetquake``, ``cnn``, ``lstm``,
+``bilstm``, ``random_forest``, ``svm``, ``hist_gradient_boosting`` — see ``docs/models.md`` (section "The
+model zoo"). Classes are imported on first use (PyTorch is not loaded by ``import core.models.zoo``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Physics-based synthetic archive generator (DESIGN §5): real orbits, a PyIRI background ionosphere
+"""Physics-based synthetic archive generator (docs/synthetic.md): real orbits, a PyIRI background ionosphere
 driven by the real F10.7/Kp/Dst-like history, disturbances, injected precursors with a ground truth,
 written in the real CSES-01 / DEMETER file formats through :func:`core.io.write_pass`.
 

@@ -1,47 +1,8 @@
 """Natural variability, storms, plasma bubbles and instrument behaviour (all seeded; no global RNG).
 
-Every function takes a :class:`numpy.random.Generator` and draws a fixed number of values for given
-array sizes, so a pass's output depends only on its own seed. Perturbations of densities and
-temperatures are returned in natural-log units (``Ne_obs = Ne_background · exp(Σ dlog)``).
-
-Natural variability (per half-orbit, shared by all instruments of the satellite)
-    - day-to-day level: one offset per pass, Gaussian σ = 0.10 (≈ 10 % — the IRI's known day-to-day
-      miss) for ln Ne; Te gets ``−0.3 ×`` that plus its own σ = 0.04;
-    - large-scale structure (TIDs, longitudinal waves): AR(1) red noise, correlation time 150 s
-      (≈ 1100 km along track), σ = 0.07;
-    - medium-scale structure: AR(1), correlation time 20 s (≈ 150 km), σ = 0.03 — the same scale as a
-      precursor of an M5–6 event, so it is a confounder, not a giveaway;
-    - Te: AR(1) 100 s, σ = 0.04, plus ``−0.3 ×`` the Ne large-scale term (anticorrelation); Ti: AR(1)
-      100 s, σ = 0.03.
-
-Storm-time perturbations (scaled by the real indices at each sample)
-    Activity ``A = clip(0.07·max(Kp − 3, 0) + 0.003·max(−RC − 30 nT, 0), 0, 0.9)`` with Kp (3-hourly)
-    and the hourly Dst-like RC index (nT). Quiet times (Kp ≤ 3, RC ≥ −30 nT) give A = 0. The auroral
-    boundary moves equatorward with Kp: ``θ_b = 62° − 3°·max(Kp − 3, 0)`` (44° at Kp 9); above it
-    (``w = sigmoid((|mlat| − θ_b)/4°)``) ``dlnNe = A·w·(−0.6 + ξ₂₀)`` (negative phase + patches/troughs,
-    ξ₂₀ unit AR(1) of 20 s), Te heats (``dlnTe = 0.4·A·w·(1 + 0.5·ξ₂₀)``), Ti by ``0.3·A·w``, drifts grow
-    (σ ``400·A·w`` m/s). Equatorward of it ``dlnNe = A·(1 − w)·(m + 0.4·ξ₂₀₀)`` with a per-pass phase
-    ``m ~ N(−0.15, 0.25)`` (positive or negative storm phase, negative more often) and large-scale
-    AR(1) of 200 s. Amplitudes: a Kp 5 / RC −60 nT storm ≈ ±20 %, the May 2024 superstorm saturates.
-
-Equatorial plasma bubbles (night side only)
-    Occurrence probability of a night pass (evaluated at its equator crossing):
-    ``p = clip(0.55 · w_season · w_lon · w_solar · w_lt, 0, 0.9)`` with ``w_season = 0.35 + 0.65·
-    cos²(2π(doy − 80)/365)`` (equinox maxima), ``w_lon = 0.4 + 0.6·exp(−((λ + 20°)/50°)²)`` (American–
-    Atlantic–African sector), ``w_solar = clip(F10.7/150, 0.3, 1.5)``, ``w_lt`` 1.0 before midnight
-    falling to 0.55 at 02 LT (``clip(1 − 0.22·(LT − 24 h) mod 24, 0.1, 1)`` after midnight), times
-    ``(1 − sunlit)``. A pass with bubbles gets ``1 + Poisson(1.2)`` (≤ 5) of them, centred at dip latitude
-    U(−12°, 12°), half-width U(0.3°, 2.5°) of dip latitude (≈ 35–280 km), depth 10^−U(0.3, 1.7) (a factor
-    2–50), super-Gaussian walls (exponent 4) and 30 % internal structure (AR(1), 3 s). Inside: Te +5 %,
-    upward drift +U(50, 200) m/s.
-
-Instrument behaviour (per product)
-    White noise σ (relative unless stated): Ne 2 %, Te 3 % + 20 K, Ni_O 3 %, Ni_H 10 %, Ni_He 15 %,
-    Ni (DEMETER ISL) 3 %, Ti 4 % + 10 K, drifts 30 m/s, potentials 0.02 V. A pass is missing entirely
-    (instrument off) with probability 1 %; has a data gap (rows dropped) of U(30, 300) s with
-    probability 4 %; has a block of U(5, 60) fill-valued records (NaN → the writer's fill value) with
-    probability 2 %; and each record is a bad record (a spike: density × or ÷ 10^U(1, 2), temperature
-    + U(5000, 20000) K) with probability 2·10⁻⁴.
+Every function takes a :class:`numpy.random.Generator`; perturbations of densities and temperatures are
+in natural-log units (``Ne_obs = Ne_background · exp(Σ dlog)``), drifts in m/s. The models and their
+constants: ``docs/synthetic.md`` (section "Disturbances").
 """
 
 from __future__ import annotations
@@ -88,14 +49,14 @@ def red_noise(rng: np.random.Generator, n: int, tau_s: float, dt_s: float = 1.0)
 
 @dataclass(frozen=True)
 class NaturalVariability:
-    """ln-perturbations of Ne, Te, Ti along the master grid (see module docstring)."""
+    """ln-perturbations of Ne, Te, Ti along the master grid (docs/synthetic.md, "Disturbances")."""
 
     dlog_ne: np.ndarray
     dlog_te: np.ndarray
     dlog_ti: np.ndarray
 
 
-#: Natural variability of ln Ne (see the module docstring): day-to-day offset σ, large-scale σ and
+#: Natural variability of ln Ne (docs/synthetic.md, "Disturbances"): day-to-day offset σ, large-scale σ and
 #: correlation time (s), medium-scale σ and correlation time (s). The oracle (:mod:`core.oracle`) reads them.
 NE_OFFSET_SIGMA = 0.10
 NE_LARGE_SIGMA, NE_LARGE_TAU_S = 0.07, 150.0
@@ -148,7 +109,7 @@ class StormEffect:
 def storm_perturbation(
     rng: np.random.Generator, mlat: np.ndarray, kp: np.ndarray, rc_nt: np.ndarray
 ) -> StormEffect:
-    """Storm-time perturbations along a 1 s grid (see module docstring); zero when quiet."""
+    """Storm-time perturbations along a 1 s grid (docs/synthetic.md); zero when quiet."""
     n = len(mlat)
     phase = -0.15 + 0.25 * rng.standard_normal()
     xi20 = red_noise(rng, n, 20.0)

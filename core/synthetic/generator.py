@@ -1,34 +1,10 @@
 """Write a synthetic archive of half-orbit pass files in the real CSES-01 / DEMETER formats.
 
-How one half-orbit is made
-    1. Its 1 s master grid: positions from :mod:`core.synthetic.orbit`, magnetic coordinates (AACGM-v2)
-       and dip latitude (IGRF) from :mod:`core.synthetic.ionosphere`.
-    2. The "true" ionosphere along it, shared by every instrument of the satellite: PyIRI Ne of the UTC
-       day the pass starts on (real F10.7), times ``exp`` of natural variability, storm-time perturbation
-       (real Kp and Dst-like RC index at each second), equatorial plasma bubbles (night side) and the
-       injected precursors (:mod:`core.synthetic.precursors`); Te, Ti and ion composition from the
-       climatology and those perturbations; ion drifts.
-    3. Each product samples the grid at its cadence (CSES LAP 3 s, PAP 1 s; DEMETER ISL 1 s, IAP 4 s) and
-       adds its instrument's behaviour (white noise, bad records, fill blocks, gaps, a missing pass) —
-       see :mod:`core.synthetic.disturbances` for amplitudes — then :func:`core.io.write_pass` writes it
-       to ``out_dir/<satellite>/<YYYY>/<MM>/<DD>/`` (the UTC date the pass starts).
-
-Speed
-    With ``region``, each half-orbit is first screened on its track every 30 s (the region widened by
-    the largest step between those samples): only the ones that may enter it get their 1 s track and
-    the exact test — the same half-orbits are written as with the exact test alone. Precursors and the
-    ground-truth counts screen the same way (30 s track, R + 250 km) before the exact 1 s test.
-
-Determinism
-    The geophysics of a half-orbit draws from a generator seeded with ``(seed, satellite, orbit, half)``,
-    each product's instrument behaviour from ``(seed, satellite, orbit, half, product)``, precursors from
-    ``(seed, event_id)``; PyIRI grids are cached losslessly. Nothing depends on the span, the region, the
-    event list, the worker count or the cache state, so a subset run writes byte-identical files to a
-    full run for the same passes, and two runs with the same seed give identical archives.
-
-Space weather outside the observed record (:func:`core.spaceweather.coverage`; the CelesTrak tables and
-the RC index end at different dates): F10.7 falls back to :data:`core.synthetic.ionosphere.F107_FALLBACK`
-and missing Kp/RC count as quiet; the report lists a warning for every such day.
+:func:`generate_archive` writes every half-orbit of a span (optionally only those entering a region or
+near some events) to ``out_dir/<satellite>/<YYYY>/<MM>/<DD>/`` and merges ``ground_truth.csv``; the same
+seed gives byte-identical files whatever the span, region, event list or worker count. How a half-orbit
+is made, speed, determinism and space weather outside the record: ``docs/synthetic.md`` (section
+"generate_archive").
 """
 
 from __future__ import annotations
@@ -150,8 +126,9 @@ def simulate_truth(
     grid: iono.NeGrid | None = None,
     track: Track | None = None,
 ) -> HalfOrbitTruth:
-    """The true ionosphere along half-orbit ``ho`` (see the module docstring, step 2). ``track``: its
-    master-grid track ``position(ho.satellite, master_times(ho))`` when the caller already has it."""
+    """The true ionosphere along half-orbit ``ho`` (docs/synthetic.md, "How one half-orbit is made",
+    step 2). ``track``: its master-grid track ``position(ho.satellite, master_times(ho))`` when the caller
+    already has it."""
     tr = track if track is not None else position(ho.satellite, master_times(ho))
     n = tr.time.size
     mlat, mlon, mlt = iono.magnetic_coordinates(tr.time, tr.lat, tr.lon, tr.alt)
@@ -297,8 +274,8 @@ def observe(
     instrument_model: dist.InstrumentModel | None = None,
     source_file: str | None = None,
 ) -> Any:
-    """The Pass (``xarray.Dataset``, DESIGN §3) one product records of ``truth``; ``None`` when the
-    instrument recorded nothing for this pass."""
+    """The Pass (``xarray.Dataset``, docs/data-contracts.md) one product records of ``truth``; ``None``
+    when the instrument recorded nothing for this pass."""
     from core.passes import make_pass
 
     ho = truth.ho
@@ -560,7 +537,7 @@ def generate_archive(
       and coming within 3 R (Dobrovolsky) of it are written — quick demos.
     - ``seed``: everything random derives from it; ``difficulty`` > 0 divides precursor amplitudes.
     - ``catalog``: events table (columns ``event_id, time, lat, lon, depth_km, mag`` and optionally
-      ``type``); default :func:`core.catalog.load_default_catalog`. The DESIGN §4 selection (earthquakes,
+      ``type``); default :func:`core.catalog.load_default_catalog`. The protocol's selection (earthquakes,
       M ≥ 5, depth ≤ 40 km) decides which events may carry a precursor.
     - ``workers``: processes (one UTC day per task; the output does not depend on it);
       ``cache_dir``: PyIRI grid cache (default ``Settings().cache_dir / "pyiri"``).

@@ -1,51 +1,8 @@
 """Background ionosphere along a track: PyIRI electron density, Te/Ti/O+ climatology, IGRF, magnetic latitude.
 
-Electron density — PyIRI
-    ``PyIRI.main_library.IRI_density_1day`` (Forsythe et al. 2023, the IRI's new F2 description; its
-    coefficients ship with the package) for the **observed** F10.7 of the UTC day (``core.spaceweather.
-    f107``; outside its observed record, :data:`F107_FALLBACK` sfu with a warning). The model is run
-    once per (day, altitudes, F10.7) on a grid — latitude −75…75° every 5°, longitude every 5°, UT 0…23 h
-    every hour, three altitudes (the mission altitude ±20 km), and cached in memory and as an ``.npz``
-    file (float64, so a cached run writes exactly what a cold run writes). Speed: PyIRI's monthly mean
-    parameters (which depend on neither the day nor F10.7) are memoised per process, and its CCIR
-    coefficient products — ``object``-dtype matrix products in PyIRI 0.1.7, ≈ 1 s each — are summed in
-    float64 in the same order, so the grid is bit-for-bit PyIRI's; a day costs ≈ 0.06 s once its two
-    months are in memory (≈ 0.5 s for the first day of a month, plus one-time loads).
-    Along a track, ``log10 Ne`` is interpolated bilinearly in latitude/longitude, linearly in UT
-    (periodic over the day: a pass that runs past 24:00 UT keeps its start day's model) and linearly in
-    altitude (i.e. an exponential topside profile). Units: cm^-3.
-
-Electron temperature — a climatology (no registry model gives topside Te offline)
-    ``Te0 = Te_night + (Te_day − Te_night) · s`` with the sunlit fraction ``s`` from the solar zenith
-    angle at the satellite (terminator at χ ≈ 105°, which includes the horizon dip at 500–700 km);
-    ``Te_night = 1050 K + 500 K·(|mlat|/60°)² + 0.6 K/km·(h − 500 km)``,
-    ``Te_day = 2200 K + 900 K·(|mlat|/60°)² + 1.0 K/km·(h − 500 km)``. Te is anticorrelated with Ne
-    (electron cooling ∝ Ne): ``Te = Te0 · (Ne / Ne_ref)^(−0.15)``, ``Ne_ref`` = 3·10⁴ cm^-3 at night and
-    1.5·10⁵ cm^-3 by day (log-blended with ``s``); clipped to 600…5000 K. Night Te at 500 km: ~1000–1500 K,
-    day ~2000–3000 K, rising with latitude — as CSES/DEMETER Langmuir probes see.
-
-Ion temperature
-    ``Tn = (650 K + 3.0 K/sfu·F10.7) · (0.85 + 0.30·s)`` (an exospheric-temperature proxy) and
-    ``Ti = Tn + 0.2·(Te − Tn)`` (never below ``Tn``): ~900–1100 K at night, ~1200–1600 K by day.
-
-Ion composition
-    O+ fraction ``f = 1 / (1 + exp((h − h_T) / 80 km))`` with the O+/H+ transition height
-    ``h_T = 750 km + 2 km/sfu·(F10.7 − 100)`` at night and ``1000 km + 2 km/sfu·(F10.7 − 100)`` by day
-    (blended with ``s``): ~0.9 at 500 km at night at solar minimum, ~0.98 by day. The rest is 85 % H+
-    and 15 % He+. ``Ni_O + Ni_H + Ni_He = Ne`` before noise.
-
-Magnetic coordinates
-    ``mlat`` is AACGM-v2 latitude (``aacgmv2``, coefficients, at the satellite altitude, one epoch per
-    pass) computed every 10 s along the track and interpolated linearly in time. AACGM-v2 is undefined
-    in a narrow band (~±2°) around the magnetic equator at these altitudes: those NaN stretches are
-    filled by linear interpolation along the track (AACGM is monotonic across the band). Where
-    ``aacgmv2`` fails altogether (raises or returns no valid value), the **centred-dipole** latitude
-    from the IGRF dipole terms (g10, g11, h11 via ``ppigrf.read_shc``, linear in time) is used instead.
-    The dip latitude ``atan(tan I / 2)`` from the IGRF inclination (``ppigrf.igrf`` on a 2° × 5° grid
-    per month and altitude, interpolated) locates the dip equator for the equatorial plasma bubbles.
-    Input latitudes are geocentric, treated as geodetic by ppigrf (≤ 0.19° difference, ignored).
-    DEMETER files also get the dipole McIlwain L and invariant latitude (:func:`l_shell`), and both
-    missions the AACGM magnetic longitude and MLT.
+Units: densities cm^-3, temperatures K, F10.7 sfu, altitudes km, latitudes and longitudes degrees. The
+models, their constants and the PyIRI grid cache: ``docs/synthetic.md`` (section "Background
+ionosphere").
 """
 
 from __future__ import annotations
@@ -448,7 +405,7 @@ def magnetic_coordinates(
     times: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, step: int = 10
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Magnetic latitude (deg), longitude (deg, [-180, 180)) and MLT (h) along a track: AACGM-v2,
-    computed every ``step`` samples, gaps filled along track, centred-dipole fallback (module docstring;
+    computed every ``step`` samples, gaps filled along track, centred-dipole fallback (docs/synthetic.md;
     the fallback's MLT is NaN). One AACGM epoch per call (the middle sample's time)."""
     n = len(lat)
     idx = _subsample_idx(n, step)

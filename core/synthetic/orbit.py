@@ -1,43 +1,9 @@
 """Orbits of the real missions: sun-synchronous circular orbits, half-orbits and ground tracks.
 
-The model (analytic, no numerical propagation)
-----------------------------------------------
-A sun-synchronous orbit is one whose J2 nodal precession (about +0.9856°/day) exactly follows the mean
-Sun, so the *local* time of its ascending node is fixed. We use that property directly instead of
-propagating: for a circular orbit of inclination ``i`` and argument of latitude ``u`` (0 at the
-ascending node) the sub-satellite point is
-
-- geocentric latitude ``φ = asin(sin i · sin u)``;
-- right-ascension offset from the node ``Δ = atan2(cos i · sin u, cos u)``;
-- local mean solar time ``LT = LTAN + Δ / 15°`` (LTAN = local time of the ascending node, h), because
-  the node's right ascension stays ``LTAN − 12 h`` ahead of the mean Sun (that *is* the J2 precession);
-- longitude ``λ = 15° · (LT − UT)``, wrapped to [-180, 180): the Earth's rotation enters through UT.
-
-``u`` advances uniformly, ``u = 2π · n(t)`` with ``n(t)`` the number of revolutions since the model
-epoch (the launch, taken as an ascending-node crossing); ``n`` is piecewise linear in time with one
-period per orbit era (DEMETER's orbit was lowered in December 2005). Mean solar time is used (the
-equation of time, ±16 min, is ignored) and ``φ`` is treated as the latitude everywhere (the geocentric
-vs. geodetic difference, ≤ 0.19°, is ignored). The altitude is the era's nominal altitude (above a
-6371.2 km sphere) plus a once-per-revolution term ``8 km · cos(u + 10°)`` that mimics the real frozen
-orbit's variation (the genuine CSES-01 HPM sample file spans 509–525 km over one half-orbit).
-
-Numbering and halves
---------------------
-Orbit ``k`` (1-based count of revolutions since launch, so numbers are realistic: CSES-01 is near
-orbit 9,690 on 2019-11-01 here; the real file of that date is orbit 9,679) begins at the southern
-turning point ``u = −90°``. Its first half, ``u ∈ [−90°, 90°]``, is the **ascending** (northbound) half,
-its second, ``u ∈ [90°, 270°]``, the **descending** half; the halves split at the latitude turning
-points. For both missions the ascending half is the night side and the descending half the day side
-(DESIGN §4, §8: CSES ascending node 02:00 LT / descending 14:00 LT; DEMETER upward 22:30 LT /
-downward 10:30 LT, orbit type 1 = upward = night, 0 = downward = day).
-
-Instruments are on within ±65° geographic latitude (:data:`INSTRUMENT_LAT_LIMIT_DEG`);
-:class:`HalfOrbit` bounds are that instrument-on interval, rounded inwards to whole UTC seconds, so every
-product cadence (whole seconds) samples a common 1 s master grid.
-
-Assumed cadences (survey/"normal" modes; stated here because they drive file sizes and sample counts):
-CSES-01 LAP (``LAP_1``) 3 s, PAP (``PAP_0``) 1 s; DEMETER ISL survey (APID ``1144``) 1 s, IAP survey
-(APID ``1140``) 4 s.
+Analytic, no propagation: the local time of the ascending node is fixed (CSES-01 02:00 LT, DEMETER
+22:30 LT); the ascending half-orbit is the night side, the descending one the day side; instruments are on
+within ±65° latitude (:data:`INSTRUMENT_LAT_LIMIT_DEG`). Positions in degrees, altitudes in km. The
+model, orbit numbering and assumed cadences: ``docs/synthetic.md`` (section "Orbits").
 """
 
 from __future__ import annotations
@@ -67,7 +33,7 @@ __all__ = [
 ]
 
 INSTRUMENT_LAT_LIMIT_DEG: float = 65.0
-"""Instruments record only within ±65° geographic latitude (both missions, DESIGN §5)."""
+"""Instruments record only within ±65° geographic latitude (both missions; docs/synthetic.md, "Orbits")."""
 
 HALF_CODES: dict[str, int] = {"day": 0, "night": 1}
 """Half-orbit code used in file names (CSES ``<orbit5><0|1>``; DEMETER orbit type): 0 = day, 1 = night."""
@@ -197,7 +163,8 @@ class Track(NamedTuple):
 
 
 def position(satellite: str, times: Any) -> Track:
-    """Sub-satellite point of ``satellite`` at arbitrary UTC ``times`` (vectorised, see module docstring)."""
+    """Sub-satellite point of ``satellite`` at arbitrary UTC ``times`` (vectorised; the model:
+    docs/synthetic.md, "Orbits")."""
     m = mission(satellite)
     ns = np.atleast_1d(_ns(times))
     n = revolutions(satellite, ns)

@@ -1,52 +1,9 @@
 """Injected pre-earthquake perturbations ("precursors") and their ground truth.
 
-Which events
-    Real catalog rows with ``type == "earthquake"``, M ≥ 5.0, depth ≤ 40 km (the DESIGN §4 defaults,
-    taken from :class:`core.config.Settings`) whose origin time lies in ``[start, end + 5 days]`` of the
-    generated span (later events have no pass before them inside the span).
-
-Does an event carry a precursor?
-    With probability ``p(M) = clip(0.7 + 0.15·(M − 5), 0.6, 0.95)`` (M5 → 0.70, M6 → 0.85, M ≥ 6.67 →
-    0.95). The share is high on purpose: an event without a precursor — or a pass outside the lead-time
-    window below — is, for any classifier, a negative labelled positive, and these set the ceiling. For
-    the 323 CSES-01-era events of Jan–Feb 2021 (built-in catalog, seeds 0 and 1), 66–67 % of the
-    (event, half-orbit within R in the 5 days before) pairs carry the signal, so even a perfect detector
-    with no false alarm reaches MCC ≈ 0.71 per pass (balanced classes) and ≈ 0.75 per event; with
-    amplitudes of the order of the natural variability a good classifier should land in the paper's
-    range (MCC ≈ 0.4–0.6), not at 1.0. Every field of :class:`PrecursorModel` is a setting;
-    ``difficulty`` scales the amplitudes only.
-
-What it looks like
-    - amplitude ``a ~ U(0.08, 0.30) / difficulty`` (default 0.4, so U(0.20, 0.75), calibrated against the
-      oracle: ``docs/testbed.md``): relative change of Ne and O+ density at the anomaly
-      centre — of the order of the natural variability (10 % day-to-day, 7 % large-scale, 3 % medium-scale
-      structure; see :mod:`core.synthetic.disturbances`), so single passes are ambiguous;
-    - sign: a depletion with probability 0.6, an enhancement otherwise (night-time density decreases
-      are the more often reported DEMETER/CSES signature, e.g. Píša et al. 2013);
-    - lead time ``D = 1 + 4·Beta(3, 1)`` days (1…5 d, mean 4 d): the perturbation is present in
-      every pass that *starts* in ``[t0 − D, t0)`` and whose instrument-on track comes within
-      ``R = 10^(0.43·M)`` km of the epicentre; samples at or after the origin time ``t0`` are never touched;
-    - space: ``ΔNe/Ne = s · a · m · exp(−d² / (2σ²))`` with ``d`` the great-circle distance from each
-      sample to the anomaly centre, ``σ = 0.6·R``; the centre is the epicentre shifted equatorward by
-      U(0, 0.3)·R; ``m`` is a per-pass factor U(0.7, 1.3), times 0.7 on the day side. Along a track this is
-      a Gaussian bump centred on the closest approach.
-    - coupling: every ion density (O+, H+, He+; DEMETER's total ion density) changes like Ne (the
-      composition fractions are untouched); Te changes by ``ΔlnTe = −0.5·ΔlnNe`` (electron cooling
-      rate ∝ Ne: a depletion heats), Ti by ``−0.2·ΔlnNe``; drifts are untouched.
-
-Determinism
-    Each event's draws come from a generator seeded with ``(seed, event_id)`` and each pass's jitter from
-    ``(seed, event_id, orbit, half)``, so they do not depend on the generated span, the region or which
-    other events are in the catalog.
-
-Ground truth
-    ``ground_truth.csv`` next to the archive (``out_dir/ground_truth.csv``), one row per (event,
-    satellite): ``event_id, time, lat, lon, mag, depth_km, radius_km, satellite, injected, amplitude,
-    sign, lead_days, n_passes_affected, seed, difficulty``. ``amplitude`` is ``a`` (after difficulty),
-    0 when not injected; ``sign`` is −1/+1 (0 when not injected); ``lead_days`` is ``D`` (empty when not
-    injected); ``n_passes_affected`` counts the satellite's half-orbits (day and night, whatever
-    products/region were written) that receive the perturbation. Rows of other satellites or other
-    events already in the file are kept (the file is merged and rewritten atomically).
+An M ≥ 5, depth ≤ 40 km catalog earthquake carries one with probability clip(0.7 + 0.15·(M − 5), 0.6,
+0.95): a relative change of Ne of amplitude U(0.08, 0.30) / ``difficulty``, an along-track Gaussian of
+width 0.6·R, in the passes that start within its lead time (1…5 days) before the shock. The model:
+``docs/synthetic.md`` (section "Precursors"); ``ground_truth.csv``: ``docs/data-contracts.md``.
 """
 
 from __future__ import annotations
@@ -112,7 +69,7 @@ def _crc(text: str) -> int:
 
 @dataclass(frozen=True)
 class PrecursorModel:
-    """Settings of the precursor injection (defaults documented in the module docstring)."""
+    """Settings of the precursor injection (defaults documented in docs/synthetic.md, "Precursors")."""
 
     p_base: float = 0.7
     p_slope: float = 0.15

@@ -1,4 +1,4 @@
-"""The Pass contract: make_pass, clean_pass, validate_pass (DESIGN §3)."""
+"""The Pass contract: make_pass, clean_pass, validate_pass (docs/data-contracts.md)."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def test_coverage_uses_only_observed_rows(daily):
     assert set(cov) == {"kp", "ap", "f107", "dst_like"}
     start, end = cov["kp"]
     assert start == pd.Timestamp("1957-10-01")
-    assert end >= pd.Timestamp("2025-07-21")  # at least the DESIGN's "observed to 2025-07-20"
+    assert end >= pd.Timestamp("2025-07-21")  # at least the record it was designed on (to 2025-07-20)
     assert end.normalize() == end
     last = end - pd.Timedelta(days=1)
     # the package's table goes on with predicted rows (flux qualifier Q missing → -1) right after

@@ -1,4 +1,5 @@
-"""Tiny seeded Samples datasets (DESIGN §3) with a learnable signal, for the model/training/evaluation tests.
+"""Tiny seeded Samples datasets (docs/data-contracts.md) with a learnable signal, for the model, training
+and evaluation tests.
 
 ``make_samples`` builds the contract of ``core.datasets``: ``X`` (sample, step, feature) float32 with a
 few NaN, per-sample coordinates (event_id, label, split, satellite, orbit, half, t_start, hours_before,
