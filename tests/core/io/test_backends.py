@@ -14,9 +14,7 @@ from core.io.cses import write_cses
 from core.io.demeter import write_demeter
 from core.synthetic.generator import generate_archive
 from core.testing import assert_valid_pass
-from tests.core.io.test_cses import cses_pass
-from tests.core.io.test_demeter import demeter_pass
-from tests.core.synthetic.conftest import empty_catalog
+from tests.helpers import cses_pass, demeter_pass, empty_catalog
 
 
 def test_entry_points_are_installed():
@@ -70,17 +68,19 @@ def test_guess_can_open(tmp_path):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("gen")
+    # a day no other test generates: PyIRI grids are memoised per process, and the synthetic tests check
+    # that their own cache folder receives the 2020-03-10 grid
     generate_archive(
         "CSES-01",
-        "2020-03-10T00:00",
-        "2020-03-10T02:00",
+        "2021-01-05T00:00",
+        "2021-01-05T02:00",
         root,
         seed=0,
         catalog=empty_catalog(),
         progress=False,
         cache_dir=root / "pyiri",
     )
-    return root / "CSES-01" / "2020" / "03" / "10"
+    return root / "CSES-01" / "2021" / "01" / "05"
 
 
 def test_open_mfdataset_over_a_folder_of_generated_passes(generated):
