@@ -39,43 +39,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
-def _pap_like(lap):  # a LAP_1 Pass → the PAP_0 Pass of the same half-orbit (1 s)
-    import numpy as np
-
-    from core.passes import make_pass
-
-    t0 = lap["time"].values[0]
-    n = (len(lap["time"]) - 1) * 3 + 1
-    t = t0 + np.arange(n) * np.timedelta64(1, "s")
-    frac = np.linspace(0.0, 1.0, n)
-    lat = np.interp(frac, np.linspace(0, 1, lap.sizes["time"]), lap["lat"].values)
-    lon = np.interp(frac, np.linspace(0, 1, lap.sizes["time"]), lap["lon"].values)
-    rng = np.random.default_rng(7)
-    variables = {
-        "Ni_H": (rng.uniform(1e2, 1e3, n), {}),
-        "Ni_He": (rng.uniform(1, 1e2, n), {}),
-        "Ni_O": (rng.uniform(2e4, 9e4, n), {}),
-        "Ti": (rng.uniform(800, 1200, n), {}),
-        "Vi_x": (rng.normal(0, 50, n), {}),
-        "Vi_y": (rng.normal(0, 50, n), {}),
-        "Vi_z": (rng.normal(0, 50, n), {}),
-    }
-    return make_pass(
-        t,
-        lat,
-        lon,
-        np.full(n, 507.0),
-        lat - 5,
-        variables,
-        satellite="CSES-01",
-        instrument="PAP",
-        product="PAP_0",
-        orbit=int(lap.attrs["orbit"]),
-        half=lap.attrs["half"],
-        source_file="x",
-    )
-
-
 def build_tiny_report(folder: Path) -> None:
     """A minimal experiments report (Markdown, one figure, one table) like ``core.experiments`` writes."""
     import base64
@@ -103,26 +66,6 @@ def build_tiny_registry(work_dir: Path) -> None:
         )
 
 
-def build_tiny_archive(work_dir: Path) -> None:
-    """A tiny CSES-01 archive around the 2021-08-14 M7.2 Nippes (Haiti) event, indexed: a night pass over
-    the epicentre 30 h before (LAP_1 and PAP_0), one starting 1 s after the shock, and a day pass far away."""
-    import numpy as np
-
-    from core.archive import scan_archive
-    from core.io import write_pass
-    from tests.core.test_archive import _pass
-
-    root = work_dir / "archive"
-    origin = np.datetime64("2021-08-14T12:29:08", "ns")
-    start = origin - np.timedelta64(30, "h") - np.timedelta64(300, "s")
-    lap = _pass(1, start, -78.0)
-    write_pass(lap, root)
-    write_pass(_pap_like(lap), root)  # the same half-orbit's PAP_0 file: O+ density and ion temperature
-    write_pass(_pass(2, origin + np.timedelta64(1, "s"), -78.0), root)
-    write_pass(_pass(3, origin - np.timedelta64(50, "h"), 60.0, half="day"), root)
-    scan_archive(root, workers=1, progress=False)
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the dashboard (built-in catalog, a tiny generated archive) on a free loopback port."""
@@ -130,6 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from core.config import Settings
     from dashboard.app import create_app
+    from tests.helpers import build_tiny_archive
 
     work_dir = tmp_path_factory.mktemp("work")
     build_tiny_archive(work_dir)

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-import xarray as xr
 
 from core.archive import (
     ScanReport,
@@ -22,57 +21,18 @@ from core.archive import (
 )
 from core.geo import geodesic_circle
 from core.io import write_pass
-from core.passes import make_pass
+from tests.helpers import straight_pass
 
 T0 = np.datetime64("2021-03-01T00:00:00", "ns")
-
-
-def _pass(
-    orbit: int,
-    start: np.datetime64,
-    lon0: float,
-    *,
-    half: str = "night",
-    satellite: str = "CSES-01",
-    n: int = 200,
-) -> xr.Dataset:
-    """A straight south→north pass at longitude ``lon0`` drifting 0.1° per sample (3 s cadence)."""
-    t = start + np.arange(n) * np.timedelta64(3, "s")
-    lat = np.linspace(-60.0, 60.0, n)
-    lon = lon0 + 0.1 * np.arange(n)
-    lon = (lon + 180.0) % 360.0 - 180.0
-    rng = np.random.default_rng(orbit)
-    if satellite == "CSES-01":
-        variables = {"Ne": (rng.uniform(1e4, 1e5, n), {}), "Te": (rng.uniform(900, 1500, n), {})}
-        product, instrument = "LAP_1", "LAP"
-    else:
-        variables = {
-            k: (rng.uniform(1, 10, n), {}) for k in ("Ne", "Te", "Ni", "V_plasma", "V_float", "V_sat")
-        }
-        product, instrument = "1144", "ISL"
-    return make_pass(
-        t,
-        lat,
-        lon,
-        np.full(n, 507.0),
-        lat - 5,
-        variables,
-        satellite=satellite,
-        instrument=instrument,
-        product=product,
-        orbit=orbit,
-        half=half,
-        source_file="x",
-    )
 
 
 @pytest.fixture()
 def archive(tmp_path):
     root = tmp_path / "archive"
-    write_pass(_pass(100, T0, 10.0), root / "2021" / "03")
-    write_pass(_pass(101, T0 + np.timedelta64(2, "D"), 30.0, half="day"), root / "2021" / "03")
-    write_pass(_pass(102, T0 + np.timedelta64(4, "D"), 170.0), root / "2021" / "03")  # crosses ±180
-    write_pass(_pass(5000, T0 + np.timedelta64(1, "D"), 12.0, satellite="DEMETER"), root / "dmt")
+    write_pass(straight_pass(100, T0, 10.0), root / "2021" / "03")
+    write_pass(straight_pass(101, T0 + np.timedelta64(2, "D"), 30.0, half="day"), root / "2021" / "03")
+    write_pass(straight_pass(102, T0 + np.timedelta64(4, "D"), 170.0), root / "2021" / "03")  # crosses ±180
+    write_pass(straight_pass(5000, T0 + np.timedelta64(1, "D"), 12.0, satellite="DEMETER"), root / "dmt")
     return root
 
 
@@ -98,7 +58,7 @@ def test_rescan_skips_unchanged_and_sees_changes(archive) -> None:
     assert (report.n_reused, report.n_indexed) == (4, 0)
     victim = find_pass_files(archive)[0]
     victim.unlink()
-    write_pass(_pass(103, T0 + np.timedelta64(5, "D"), 50.0), archive / "2021" / "03")
+    write_pass(straight_pass(103, T0 + np.timedelta64(5, "D"), 50.0), archive / "2021" / "03")
     index, report = scan_archive(archive, workers=1, progress=False)
     assert (report.n_reused, report.n_indexed, report.n_removed) == (3, 1, 1)
     assert 103 in set(index["orbit"]) and len(index) == 4
@@ -119,7 +79,7 @@ def test_unreadable_file_is_reported_and_never_stops_the_scan(archive) -> None:
 def test_parallel_scan_matches_serial(archive, tmp_path) -> None:
     serial, _ = scan_archive(archive, index_path=tmp_path / "a.parquet", workers=1, progress=False)
     for i in range(16):  # enough files to go through dask's process pool
-        write_pass(_pass(200 + i, T0 + np.timedelta64(i, "h"), -60.0 + i), archive / "more")
+        write_pass(straight_pass(200 + i, T0 + np.timedelta64(i, "h"), -60.0 + i), archive / "more")
     parallel, report = scan_archive(archive, index_path=tmp_path / "b.parquet", workers=2, progress=False)
     assert report.n_indexed == 20
     merged = parallel.set_index("path").loc[serial["path"]]

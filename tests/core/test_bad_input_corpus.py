@@ -79,9 +79,10 @@ from core.io.cses import cses_filename, parse_cses_filename
 from core.io.demeter import RECORD_DTYPES, demeter_filename, parse_demeter_filename
 from core.passes import PassFormatError, PassWarning, solar_local_time, validate_pass
 from core.windows import WindowSettings
-from tests.core.io.test_cses import cses_pass
-from tests.core.io.test_demeter import demeter_pass
-from tests.core.test_catalog import GEOJSON, HEADER, QUAKEML, comcat_row
+from tests.helpers import COMCAT_GEOJSON as GEOJSON
+from tests.helpers import COMCAT_HEADER as HEADER
+from tests.helpers import COMCAT_QUAKEML as QUAKEML
+from tests.helpers import comcat_row, cses_pass, demeter_pass
 
 # ------------------------------------------------------------------------------------------ outcomes
 

@@ -33,29 +33,10 @@ from core.catalog import (
     to_csv,
 )
 from core.config import Settings
-
-HEADER = (
-    "time,latitude,longitude,depth,mag,magType,nst,gap,dmin,rms,net,id,updated,place,type,"
-    "horizontalError,depthError,magError,magNst,status,locationSource,magSource"
-)
-
-
-def comcat_row(
-    time: str,
-    lat: object,
-    lon: object,
-    depth: object,
-    mag: object,
-    eid: str,
-    place: str = "somewhere",
-    mag_type: str = "mww",
-    updated: str = "2020-01-01T00:00:00.000Z",
-    etype: str = "earthquake",
-) -> str:
-    return (
-        f'{time},{lat},{lon},{depth},{mag},{mag_type},100,30,,0.9,us,{eid},{updated},"{place}",{etype},'
-        ",,,,reviewed,us,us"
-    )
+from tests.helpers import COMCAT_GEOJSON as GEOJSON
+from tests.helpers import COMCAT_HEADER as HEADER
+from tests.helpers import COMCAT_QUAKEML as QUAKEML
+from tests.helpers import comcat_row
 
 
 def write_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
@@ -275,96 +256,6 @@ TWO_CSV_ROWS = [
         updated="2022-01-01T00:00:00.000Z",
     ),
 ]
-
-
-def _ms(iso: str) -> int:
-    return int(pd.Timestamp(iso).value // 1_000_000)
-
-
-GEOJSON = {
-    "type": "FeatureCollection",
-    "metadata": {"generated": 1700000000000, "count": 2},
-    "features": [
-        {
-            "type": "Feature",
-            "id": "us2000d7q6",
-            "properties": {
-                "mag": 7.5,
-                "place": "89 km SW of Porgera, Papua New Guinea",
-                "time": _ms("2018-02-25T17:44:44.070Z"),
-                "updated": _ms("2022-01-01T00:00:00Z"),
-                "type": "earthquake",
-                "magType": "mww",
-                "ids": ",us2000d7q6,",
-                "net": "us",
-                "code": "2000d7q6",
-            },
-            "geometry": {"type": "Point", "coordinates": [142.7536, -6.0699, 35.0]},
-        },
-        {
-            "type": "Feature",
-            "id": "us1000h3p4",
-            "properties": {
-                "mag": 7.5,
-                "place": "78 km N of Palu, Indonesia",
-                "time": _ms("2018-09-28T10:02:43.480Z"),
-                "updated": _ms("2022-01-01T00:00:00Z"),
-                "type": "earthquake",
-                "magType": "mww",
-                "ids": ",us1000h3p4,",
-                "net": "us",
-                "code": "1000h3p4",
-            },
-            "geometry": {"type": "Point", "coordinates": [119.8462, -0.2559, 20.0]},
-        },
-    ],
-}
-
-QUAKEML = """<?xml version="1.0" encoding="UTF-8"?>
-<q:quakeml xmlns="http://quakeml.org/xmlns/bed/1.2" xmlns:q="http://quakeml.org/xmlns/quakeml/1.2"
-    xmlns:catalog="http://anss.org/xmlns/catalog/0.1">
-  <eventParameters publicID="quakeml:earthquake.usgs.gov/fdsnws/event/1/query">
-    <event catalog:datasource="us" catalog:eventsource="us" catalog:eventid="2000d7q6"
-        publicID="quakeml:earthquake.usgs.gov/realtime/product/origin/us2000d7q6/us/1/product.xml">
-      <description><type>earthquake name</type><text>PNG quake</text></description>
-      <description><type>region name</type><text>89 km SW of Porgera, Papua New Guinea</text></description>
-      <origin publicID="quakeml:us/origin/1">
-        <time><value>2018-02-25T17:44:44.070Z</value></time>
-        <longitude><value>142.7536</value></longitude>
-        <latitude><value>-6.0699</value></latitude>
-        <depth><value>35000</value></depth>
-      </origin>
-      <magnitude publicID="quakeml:us/mag/1">
-        <mag><value>7.5</value></mag><type>mww</type>
-      </magnitude>
-      <preferredOriginID>quakeml:us/origin/1</preferredOriginID>
-      <preferredMagnitudeID>quakeml:us/mag/1</preferredMagnitudeID>
-      <type>earthquake</type>
-      <creationInfo><creationTime>2022-01-01T00:00:00.000Z</creationTime></creationInfo>
-    </event>
-    <event publicID="quakeml:earthquake.usgs.gov/fdsnws/event/1/query?eventid=us1000h3p4&amp;format=quakeml">
-      <description><type>region name</type><text>78 km N of Palu, Indonesia</text></description>
-      <origin publicID="quakeml:us/origin/early">
-        <time><value>2018-09-28T10:02:40.000Z</value></time>
-        <longitude><value>119.9</value></longitude>
-        <latitude><value>-0.3</value></latitude>
-        <depth><value>10000</value></depth>
-      </origin>
-      <origin publicID="quakeml:us/origin/final">
-        <time><value>2018-09-28T10:02:43.480Z</value></time>
-        <longitude><value>119.8462</value></longitude>
-        <latitude><value>-0.2559</value></latitude>
-        <depth><value>20000</value></depth>
-      </origin>
-      <magnitude publicID="quakeml:us/mag/mb"><mag><value>6.9</value></mag><type>mb</type></magnitude>
-      <magnitude publicID="quakeml:us/mag/mww"><mag><value>7.5</value></mag><type>mww</type></magnitude>
-      <preferredOriginID>quakeml:us/origin/final</preferredOriginID>
-      <preferredMagnitudeID>quakeml:us/mag/mww</preferredMagnitudeID>
-      <type>earthquake</type>
-    </event>
-  </eventParameters>
-</q:quakeml>
-"""
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from core.io.cses import write_cses
 from core.io.demeter import write_demeter
 from core.passes import CF_CONVENTIONS
 from core.testing import assert_valid_pass
-from tests.core.io.test_cses import cses_pass
-from tests.core.io.test_demeter import demeter_pass
+from tests.helpers import cses_pass, demeter_pass
 
 
 @pytest.mark.parametrize("which", ["cses", "demeter"])

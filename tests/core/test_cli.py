@@ -77,7 +77,8 @@ def test_generate_index_passes_round_trip(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert (archive / "ground_truth.csv").exists()
     result = runner.invoke(app, ["index", str(archive)])
-    assert result.exit_code == 0, result.output and "0 unreadable" in result.output
+    assert result.exit_code == 0, result.output
+    assert "0 unreadable" in result.output, result.output
     result = runner.invoke(
         app, ["passes", "--event", "us6000f65h", "--archive", str(archive), "--half", "night"]
     )

@@ -30,7 +30,8 @@ from core.datasets import (
 from core.geo import geodesic_distance_km
 from core.testing import assert_valid_samples
 from core.windows import Target, WindowSettings
-from tests.core.test_windows import T0, write_line_pass
+from tests.helpers import LINE_T0 as T0
+from tests.helpers import write_line_pass
 
 SPLITS = (("train", "2019-01-01", "2019-06-30"), ("validation", "2019-07-01", "2019-12-31"))
 DAY = np.timedelta64(1, "D")

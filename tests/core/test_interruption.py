@@ -116,13 +116,14 @@ def test_pass_index_survives_a_killed_rescan(tmp_path) -> None:
 
     from core.archive import INDEX_NAME, load_index, scan_archive
     from core.io import write_pass
-    from tests.core.test_archive import _pass
+    from tests.helpers import straight_pass
 
     root = tmp_path / "archive"
-    write_pass(_pass(100, T0, 10.0, n=50), root)
+    write_pass(straight_pass(100, T0, 10.0, n=50), root)
     scan_archive(root, workers=1, progress=False)
     good = load_index(root)
-    write_pass(_pass(101, T0 + np.timedelta64(2, "D"), 30.0, n=50), root)  # the re-scan has news to write
+    # the re-scan has news to write
+    write_pass(straight_pass(101, T0 + np.timedelta64(2, "D"), 30.0, n=50), root)
 
     partial = kill_mid_write(
         tmp_path,
@@ -147,10 +148,10 @@ def test_pass_index_survives_a_killed_rescan(tmp_path) -> None:
 
 def test_pass_file_survives_a_killed_rewrite(tmp_path) -> None:
     from core.io import read_pass, write_pass
-    from tests.core.test_archive import _pass
+    from tests.helpers import straight_pass
 
     out = tmp_path / "archive"
-    path = write_pass(_pass(7, T0, 10.0, n=50), out)
+    path = write_pass(straight_pass(7, T0, 10.0, n=50), out)
     good = read_pass(path)
 
     partial = kill_mid_write(
@@ -159,10 +160,10 @@ def test_pass_file_survives_a_killed_rewrite(tmp_path) -> None:
         import h5py
         import numpy as np
         from core.io import write_pass
-        from tests.core.test_archive import _pass
+        from tests.helpers import straight_pass
 
         patch(h5py.File, "__exit__", lambda self, *a: self.filename, {path.name!r})
-        ds = _pass(7, np.datetime64({str(T0)!r}, "ns"), 10.0, n=50)
+        ds = straight_pass(7, np.datetime64({str(T0)!r}, "ns"), 10.0, n=50)
         ds["Ne"] = ds["Ne"] * 2.0
         write_pass(ds, {str(out)!r})
         """,
@@ -172,7 +173,7 @@ def test_pass_file_survives_a_killed_rewrite(tmp_path) -> None:
     from core.archive import find_pass_files
 
     assert find_pass_files(out) == [path]  # the leftover is not taken for a pass file
-    again = _pass(7, T0, 10.0, n=50)
+    again = straight_pass(7, T0, 10.0, n=50)
     again["Ne"] = again["Ne"] * 2.0
     assert write_pass(again, out) == path
     np.testing.assert_allclose(read_pass(path)["Ne"].values, 2.0 * good["Ne"].values, rtol=1e-6)

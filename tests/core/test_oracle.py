@@ -14,7 +14,7 @@ from core.synthetic.orbit import half_orbits, track
 from core.synthetic.precursors import PrecursorModel
 from core.windows import WindowSettings
 from tests.core.models.make_samples import ground_truth_table, make_samples
-from tests.core.synthetic.conftest import make_catalog
+from tests.helpers import make_catalog
 
 SEED = 4
 MODEL = PrecursorModel(p_min=1.0, p_max=1.0, amp_min=0.4, amp_max=0.4, lead_beta_a=50.0)  # strong, ≈5 days

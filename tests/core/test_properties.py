@@ -53,8 +53,9 @@ from core.geo import (
 )
 from core.passes import PassFormatError, make_pass
 from core.windows import REASONS, Target, WindowSettings, select_passes, window_event
-from tests.core.test_catalog import HEADER as COMCAT_HEADER
-from tests.core.test_windows import BASE_VALUES, PRODUCTS
+from tests.helpers import COMCAT_HEADER
+from tests.helpers import LINE_BASE_VALUES as BASE_VALUES
+from tests.helpers import LINE_PRODUCTS as PRODUCTS
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,7 +9,6 @@ angle on the sphere, so along a meridian the in-circle points are simply those w
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,6 @@ import pytest
 
 from core.archive import scan_archive
 from core.geo import geodesic_distance_km, haversine_km
-from core.io import write_pass
 from core.passes import make_pass
 from core.windows import (
     KM_PER_DEG,
@@ -30,74 +28,14 @@ from core.windows import (
     window_event,
     windows_for_event,
 )
+from tests.helpers import LINE_T0 as T0
+from tests.helpers import write_line_pass
 
-T0 = np.datetime64("2019-03-10T00:00:00", "ns")
 SECOND = np.timedelta64(1, "s")
-
-# CSES: the 1 s product and the 3 s product; DEMETER: the 1 s product and the 4 s product
-PRODUCTS = {
-    "CSES-01": (("PAP_0", 1, "PAP", ("Ni_O", "Ti", "Ni_H", "Ni_He")), ("LAP_1", 3, "LAP", ("Ne", "Te"))),
-    "DEMETER": (("1144", 1, "ISL", ("Ne", "Te", "Ni")), ("1140", 4, "IAP", ("Ni_O", "Ti", "Ni_H", "Ni_He"))),
-}
-BASE_VALUES = {"Ne": 1.0e5, "Te": 1500.0, "Ni": 1.0e5, "Ni_O": 8.0e4, "Ti": 1200.0, "Ni_H": 1e3, "Ni_He": 1e2}
 
 
 def line_lats(n: int = 200, lat0: float = -4.975, dlat: float = 0.05) -> np.ndarray:
     return lat0 + dlat * np.arange(n)
-
-
-def write_line_pass(
-    root: Path,
-    start: np.datetime64,
-    *,
-    orbit: int = 100,
-    half: str = "night",
-    satellite: str = "CSES-01",
-    n: int = 200,
-    lat0: float = -4.975,
-    dlat: float = 0.05,
-    lon0: float = 0.0,
-    dlon: float = 0.0,
-    drop: Iterable[int] = (),
-    fill: Mapping[str, Iterable[int]] | None = None,
-    products: Iterable[str] | None = None,
-    scale: float = 1.0,
-) -> list[Path]:
-    """Write the product files of one straight half-orbit; returns their paths.
-
-    Second k (k = 0 … n-1) is at ``lat0 + dlat·k``, ``lon0 + dlon·k``; ``drop`` removes seconds from every
-    product (a time gap); ``fill`` sets a variable to NaN (fill value) at the given seconds.
-    """
-    drop = set(int(k) for k in drop)
-    fill = {k: set(int(x) for x in v) for k, v in (fill or {}).items()}
-    paths = []
-    for product, cadence, instrument, names in PRODUCTS[satellite]:
-        if products is not None and product not in products:
-            continue
-        ks = np.array([k for k in range(0, n, cadence) if k not in drop], dtype=np.int64)
-        lat = lat0 + dlat * ks
-        lon = ((lon0 + dlon * ks) + 180.0) % 360.0 - 180.0
-        variables = {}
-        for name in names:
-            v = np.full(ks.size, BASE_VALUES[name] * scale)
-            v[np.isin(ks, list(fill.get(name, ())))] = np.nan
-            variables[name] = (v, {})
-        ds = make_pass(
-            start + ks * SECOND,
-            lat,
-            lon,
-            np.full(ks.size, 507.0),
-            lat,
-            variables,
-            satellite=satellite,
-            instrument=instrument,
-            product=product,
-            orbit=orbit,
-            half=half,
-            source_file="x",
-        )
-        paths.append(write_pass(ds, root))
-    return paths
 
 
 ONE_DAY_AFTER = T0 + np.timedelta64(1, "D")

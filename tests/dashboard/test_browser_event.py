@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.test_browser_map import NetworkLog
+from tests.helpers import NetworkLog
 
 pytestmark = pytest.mark.browser
 

@@ -7,38 +7,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.helpers import NetworkLog
+
 pytestmark = pytest.mark.browser
 
 #: 2016-11-13 M7.8 Kaikōura, New Zealand (ComCat id us1000778i) — a place text unique in the catalog.
 PLACE = "53 km NNE of Amberley"
-
-
-class NetworkLog:
-    """Records failed requests, HTTP errors, uncaught JavaScript errors of the page and any request that
-    leaves the loopback host."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.failed: list[str] = []
-        self.external: list[str] = []
-        host = urlparse(base_url).netloc
-        page.on("pageerror", lambda exc: self.failed.append(f"JavaScript error: {exc}"))
-        page.on(
-            "requestfailed",
-            # a reload cancels the favicon request still in flight: not a failure of the page
-            lambda r: (
-                (r.failure == "net::ERR_ABORTED" and "/_favicon.ico" in r.url)
-                or self.failed.append(f"{r.url} {r.failure}")
-            ),
-        )
-        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} HTTP {r.status}"))
-        page.on(
-            "request",
-            lambda r: (
-                urlparse(r.url).scheme in ("http", "https")
-                and urlparse(r.url).netloc != host
-                and self.external.append(r.url)
-            ),
-        )
 
 
 def _map_ready(page: Page) -> None:

@@ -26,75 +26,15 @@ from core.io.cses import (
     reduce_spectrum,
     write_cses,
 )
-from core.passes import PassFormatError, PassWarning, make_pass
+from core.passes import PassFormatError, PassWarning
 from core.testing import assert_valid_pass
+from tests.helpers import CSES_FREQ as FREQ
+from tests.helpers import CSES_ORBIT as ORBIT
+from tests.helpers import CSES_T0 as T0
+from tests.helpers import cses_pass
 
 SAMPLES = REPO_ROOT.parent / "shared" / "data" / "cses_samples"
 GENUINE = SAMPLES / "CSES_01_HPM_5_L02_A2_096791_20191101_001933_20191101_005555_000.h5"
-T0 = np.datetime64("2021-03-04T17:20:00.250", "ns")
-ORBIT = 17321
-FREQ = np.linspace(0.0, 25.0, 64)
-
-
-def cses_pass(product: str, n: int = 20, *, times=None, half: str = "night", seed: int = 0):
-    """A small synthetic CSES pass of ``product`` (positions crossing the antimeridian)."""
-    rng = np.random.default_rng(seed)
-    step = 3000 if product == "LAP_1" else 1000
-    t = T0 + np.arange(n) * np.timedelta64(step, "ms") if times is None else times
-    lat = np.linspace(-40.0, 40.0, n)
-    lon = np.linspace(170.0, 190.0, n)
-    alt = 507.0 + rng.normal(0, 0.5, n)
-    extra = {}
-    if product == "LAP_1":
-        v = {"Ne": rng.uniform(1e4, 1e6, n), "Te": rng.uniform(800, 3000, n)}
-    elif product == "PAP_0":
-        v = {
-            "Ni_H": rng.uniform(1e2, 1e4, n),
-            "Ni_He": rng.uniform(1, 1e3, n),
-            "Ni_O": rng.uniform(1e4, 1e6, n),
-            "Ti": rng.uniform(700, 1500, n),
-            "Vi_x": rng.normal(0, 200, n),
-            "Vi_y": rng.normal(0, 200, n),
-            "Vi_z": rng.normal(0, 200, n),
-        }
-    elif product == "HPM_5":
-        b = rng.normal(0, 20000, (n, 3))
-        v = {
-            "B_x": b[:, 0],
-            "B_y": b[:, 1],
-            "B_z": b[:, 2],
-            "B_fgm": b + 1.0,
-            "flag_mt": rng.integers(0, 2, n),
-            "flag_shw": np.zeros(n, int),
-            "flag_tbb": np.ones(n, int),
-        }
-        extra["component"] = ("component", np.array(["x", "y", "z"]), {})
-    elif product == "HPM_6":
-        v = {"B": rng.uniform(2e4, 5e4, n)}
-    elif product in ("EFD_1", "SCM_1"):
-        name = "E_spectrum" if product == "EFD_1" else "B_spectrum"
-        v = {name: rng.uniform(1e-6, 1e-2, (n, FREQ.size))}
-        extra["freq_hz"] = ("freq", FREQ, {"units": "Hz"})
-    else:  # pragma: no cover
-        raise ValueError(product)
-    variables = {k: (np.asarray(a), {}) for k, a in v.items()}
-    return make_pass(
-        t,
-        lat,
-        lon,
-        alt,
-        lat - 8.0,
-        variables,
-        satellite="CSES-01",
-        instrument=product[:3],
-        product=product,
-        orbit=ORBIT,
-        half=half,
-        source_file="synthetic",
-        extra_coords=extra,
-    )
-
-
 def _read_quiet(path, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("error", PassWarning)

@@ -20,57 +20,11 @@ from core.io.demeter import (
     read_demeter,
     write_demeter,
 )
-from core.passes import PassFormatError, PassWarning, make_pass
+from core.passes import PassFormatError, PassWarning
 from core.testing import assert_valid_pass
-
-T0 = np.datetime64("2006-08-15T22:10:03.125", "ns")
-ORBIT = 11250
-
-
-def demeter_pass(apid: int, n: int = 15, *, times=None, half: str = "night", seed: int = 1):
-    """A small synthetic DEMETER pass of APID 1144 (ISL) or 1140 (IAP)."""
-    rng = np.random.default_rng(seed)
-    t = T0 + np.arange(n) * np.timedelta64(2000, "ms") if times is None else times
-    lat = np.linspace(10.0, -10.0, n)
-    lon = np.linspace(-175.0, -185.0, n)
-    if apid == 1144:
-        v = {
-            "Ne": rng.uniform(1e3, 1e6, n),
-            "Te": rng.uniform(800, 3000, n),
-            "Ni": rng.uniform(1e3, 1e6, n),
-            "V_plasma": rng.normal(0, 1, n),
-            "V_float": rng.normal(-1, 0.3, n),
-            "V_sat": rng.normal(-0.5, 0.2, n),
-        }
-        instrument = "ISL"
-    else:
-        v = {
-            "Ni_H": rng.uniform(1, 1e4, n),
-            "Ni_He": rng.uniform(1, 1e3, n),
-            "Ni_O": rng.uniform(1e4, 1e6, n),
-            "Ti": rng.uniform(700, 1500, n),
-            "Vi_z": rng.normal(0, 300, n),
-            "Vi_theta": rng.uniform(0, 90, n),
-            "Vi_phi": rng.uniform(-180, 180, n),
-            "V_sat": rng.normal(-0.5, 0.2, n),
-        }
-        instrument = "IAP"
-    variables = {k: (a.astype(np.float32), {}) for k, a in v.items()}
-    return make_pass(
-        t,
-        lat,
-        lon,
-        np.full(n, 660.0) + rng.normal(0, 1, n),
-        lat + 3,
-        variables,
-        satellite="DEMETER",
-        instrument=instrument,
-        product=str(apid),
-        orbit=ORBIT,
-        half=half,
-        source_file="synthetic",
-        lt=np.full(n, 22.5) + rng.normal(0, 0.1, n),
-    )
+from tests.helpers import DEMETER_ORBIT as ORBIT
+from tests.helpers import DEMETER_T0 as T0
+from tests.helpers import demeter_pass
 
 
 def _read_quiet(path):

@@ -14,8 +14,7 @@ from core.synthetic.generator import generate_archive, observe, simulate_truth
 from core.synthetic.orbit import half_orbits, track
 from core.synthetic.precursors import PrecursorModel
 from core.testing import assert_valid_pass
-
-from .conftest import empty_catalog, make_catalog
+from tests.helpers import empty_catalog, make_catalog
 
 SPAN = ("2020-03-10T00:00", "2020-03-10T03:30")  # five half-orbits
 

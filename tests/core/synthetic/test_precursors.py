@@ -21,8 +21,7 @@ from core.synthetic.precursors import (
     select_events,
     write_ground_truth,
 )
-
-from .conftest import empty_catalog, make_catalog
+from tests.helpers import empty_catalog, make_catalog
 
 
 def test_probability_rises_with_magnitude() -> None:
