@@ -162,3 +162,25 @@ def test_a_suite_runs_in_parts_and_a_rerun_completes_it_from_its_store(tmp_path)
     pd.testing.assert_frame_equal(first.tables["b_sequence_lengths"], second.tables["b_sequence_lengths"])
     with pytest.raises(ValueError, match="unknown suite part"):
         run_paper_suite(data, tmp_path, parts=("z",), **kw)
+
+
+def test_a_suite_registers_its_models_with_cards_and_a_rerun_keeps_them(tmp_path) -> None:
+    from core.model_cards import model_card, read_registry_info
+    from core.models.registry import default_models, list_models, load_model
+
+    data = {"cses": make_samples(30, 20, seed=1, signal=2.0), "cses-L10": make_samples(24, 10, seed=3)}
+    kw = dict(quick=True, seeds=(0, 1, 2), n_boot=10, models=("seqnetquake", "svm"), figures=False)
+    registry = tmp_path / "registry"
+    result = run_paper_suite(data, tmp_path / "r", registry=registry, registry_title="unit suite", **kw)
+    assert set(default_models(registry)) == {"seqnetquake", "svm"}
+    info = read_registry_info(registry)
+    assert info.title == "unit suite" and info.synthetic is False and info.report == str(tmp_path / "r")
+    card = model_card(load_model("seqnetquake", default_models(registry)["seqnetquake"], root=registry))
+    row = result.tables["e_benchmarks"].query("model == 'seqnetquake' and split == 'test'").iloc[0]
+    assert card.seeds["n_seeds"] == 3 and card.seeds["event"]["mean"] == pytest.approx(row["event_mcc"])
+    # the registered fit is the suite's first seed, redone: its own test figure is the suite's seed-0 one
+    assert card.test["event"][0] == pytest.approx(float(row["event_mcc_by_seed"].split()[0]), abs=1e-3)
+    lengths = list_models(registry).query("name == 'seqnetquake'")
+    assert len(lengths) == 2  # L = 20 (default) and L = 10 of (b), raw features like the main dataset
+    run_paper_suite(data, tmp_path / "r", registry=registry, registry_title="unit suite", **kw)
+    assert len(list_models(registry)) == 3  # a rerun registers nothing twice
