@@ -44,8 +44,8 @@ VALUE_SETTINGS: tuple[str, ...] = ("background", "log_density")
 
 
 def value_settings(settings_json: str | None) -> dict[str, Any] | None:
-    """The :data:`VALUE_SETTINGS` of a Samples dataset's ``settings`` attribute (JSON, window settings
-    nested under ``window``); None when there is none (then nothing can be compared)."""
+    """The :data:`VALUE_SETTINGS` a Samples dataset's ``settings`` attribute states (JSON, window settings
+    nested under ``window``); None when it states none of them (then nothing can be compared)."""
     try:
         settings = json.loads(settings_json) if settings_json else None
     except ValueError:
@@ -54,7 +54,8 @@ def value_settings(settings_json: str | None) -> dict[str, Any] | None:
         return None
     nested = settings.get("window")
     window: dict[str, Any] = nested if isinstance(nested, dict) else settings
-    return {k: window.get(k) for k in VALUE_SETTINGS}
+    said = {k: window[k] for k in VALUE_SETTINGS if k in window}
+    return said or None
 
 Arrays: TypeAlias = tuple[np.ndarray, np.ndarray]
 SamplesLike: TypeAlias = "xr.Dataset | tuple[np.ndarray, np.ndarray]"
