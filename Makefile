@@ -84,3 +84,9 @@ protocol: testbed
 	$(BIN)/python -m core experiments --testbed data/generated/testbed --quick --n-boot 1000 \
 	  --seeds 0,1,2 --out reports/protocol --registry reports/protocol/registry \
 	  --registry-title "protocol-scale run" $(PROTOCOL_ARGS)
+
+## The HTML API reference of core and dashboard (pdoc), with the pages of docs/ and the tutorial rendered
+## beside it, into docs/_build/api/ (open index.html). Offline; a pdoc warning fails it (tools/build_docs.py).
+.PHONY: docs
+docs: install-test
+	$(BIN)/python tools/build_docs.py --out docs/_build/api
