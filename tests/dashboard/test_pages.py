@@ -95,7 +95,8 @@ def test_empty_window_on_a_generated_archive_offers_generation(archive_settings)
 
 
 def test_make_run_installs_chromium_for_exports() -> None:
-    """`make run` (dry run) installs Debian's Chromium before serving: kaleido's PNG/SVG/PDF exports need it."""
+    """`make run` (dry run) installs Debian's Chromium before serving: kaleido's PNG/SVG/PDF exports
+    need it."""
     import subprocess
     from pathlib import Path
 
