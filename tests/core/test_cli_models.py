@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from core import cli
-from core.cli import _apply_overrides, _parse_overrides, app
+from core.cli import app
+from core.cli.common import apply_overrides, console, parse_overrides
+from core.cli.models import EXIT_NO_SEQUENCES
 from core.datasets import DatasetSettings, get_config, samples_from_windows, write_samples
 from core.models.inputs import select_split
 from core.scoring import score_event, scoring_models
@@ -26,10 +27,10 @@ def _one_thread_wide_console():
     import torch
 
     torch.set_num_threads(1)
-    width = cli.console.width
-    cli.console.width = 240
+    width = console.width
+    console.width = 240
     yield
-    cli.console.width = width
+    console.width = width
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,7 @@ def test_score_event_without_sequences_says_why(trained, tmp_path) -> None:
     scan_archive(archive, progress=False)  # an empty index: nothing covers the event
     args = ["score", "--event", "us6000f65h", "--archive", str(archive), "--registry", str(trained.root)]
     result = runner.invoke(app, args)
-    assert result.exit_code == cli.EXIT_NO_SEQUENCES, result.output
+    assert result.exit_code == EXIT_NO_SEQUENCES, result.output
     assert "no sequences for us6000f65h" in result.output and "no_coverage" in result.output
     assert "Nippes" in result.output
 
@@ -165,19 +166,19 @@ def test_event_samples_from_windows_meet_the_contract(trained) -> None:
 
 
 def test_parse_overrides() -> None:
-    assert _parse_overrides(["bbox=95,-50,180,55", "half=day", "days_before=3", "stride=null"]) == {
+    assert parse_overrides(["bbox=95,-50,180,55", "half=day", "days_before=3", "stride=null"]) == {
         (None, "bbox"): [95, -50, 180, 55],
         (None, "half"): "day",
         (None, "days_before"): 3,
         (None, "stride"): None,
     }
     splits = '[["train","2021-01-01","2021-04-30"],["validation","2021-05-01","2021-06-30"]]'
-    parsed = _parse_overrides([f"cses-01:splits={splits}"])
+    parsed = parse_overrides([f"cses-01:splits={splits}"])
     assert parsed[("CSES-01", "splits")][1] == ["validation", "2021-05-01", "2021-06-30"]
-    cses = _apply_overrides(get_config("cses-default"), parsed)
+    cses = apply_overrides(get_config("cses-default"), parsed)
     assert cses.split_names() == ["train", "validation"]
     demeter = get_config("demeter-default")
-    assert _apply_overrides(demeter, parsed) is demeter  # scoped to CSES-01: DEMETER keeps its splits
+    assert apply_overrides(demeter, parsed) is demeter  # scoped to CSES-01: DEMETER keeps its splits
 
 
 def test_experiments_builds_skips_and_reports(trained, tmp_path, monkeypatch) -> None:
