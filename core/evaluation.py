@@ -4,6 +4,8 @@ placebo runs, and the ground-truth ceiling of the synthetic testbed.
 Thresholds and event rules are chosen by MCC on the validation split only (enforced:
 :class:`~core.models.inputs.SplitLeakError`); intervals are 95 % percentile intervals resampling events.
 Metrics, event rules, tie-breaking, bootstrap, placebo and ceiling: ``docs/evaluation.md``.
+:class:`DecisionRule`, :func:`event_table` and :data:`EVENT_RULES` live in :mod:`core.models.decision`
+(the registry saves rules without importing this module) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ import xarray as xr
 from scipy import sparse
 from sklearn import metrics as skm
 
-from core.models.inputs import SplitLeakError, as_arrays, require_split, select_split
+from core.models.decision import EVENT_RULES, DecisionRule, event_table
+from core.models.inputs import SplitLeakError, as_arrays, require_split, select_split, split_names
+from core.models.registry import load_model
 
 __all__ = [
     "EVENT_RULES",
@@ -51,7 +55,6 @@ __all__ = [
 ]
 
 METRICS: tuple[str, ...] = ("mcc", "f1", "precision", "recall", "balanced_accuracy", "roc_auc", "pr_auc")
-EVENT_RULES: tuple[str, ...] = ("mean", "fraction", "max")
 _THRESHOLD_METRICS = ("mcc", "f1", "precision", "recall", "balanced_accuracy")
 
 
@@ -172,76 +175,6 @@ def score_split(
 
 
 # -------------------------------------------------------------------------------------- event aggregation
-
-
-def event_table(event_id: Any, label: Any, prob: Any, *, sample_threshold: float = 0.5) -> pd.DataFrame:
-    """One row per event (index ``event_id``, sorted): ``label`` (max over samples), ``n_samples`` and
-    the event score under every rule: ``mean``, ``max``, ``fraction`` (share with prob ≥ threshold)."""
-    df = pd.DataFrame(
-        {
-            "event_id": np.asarray(event_id).astype(str),
-            "label": np.asarray(label).astype(int),
-            "prob": np.asarray(prob, dtype=np.float64),
-        }
-    )
-    df["above"] = (df["prob"] >= sample_threshold).astype(float)
-    g = df.groupby("event_id", sort=True)
-    out = pd.DataFrame(
-        {
-            "label": g["label"].max(),
-            "n_samples": g["prob"].size(),
-            "mean": g["prob"].mean(),
-            "max": g["prob"].max(),
-            "fraction": g["above"].mean(),
-        }
-    )
-    out.index.name = "event_id"
-    return out
-
-
-@dataclass(frozen=True)
-class DecisionRule:
-    """Thresholds and event rule chosen on validation (the only split they ever saw).
-
-    A sample is positive when its probability ≥ ``sample_threshold``; an event is positive when its
-    ``event_rule`` score (``mean``/``max``/``fraction``) ≥ ``event_threshold``.
-    """
-
-    sample_threshold: float
-    event_rule: str
-    event_threshold: float
-    selected_on: str = "validation"
-    validation_sample_mcc: float = math.nan
-    validation_event_mcc: float = math.nan
-    candidates: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DecisionRule:
-        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
-        names = cls.__dataclass_fields__
-        kw = {k: v for k, v in data.items() if k in names}
-        for k in ("validation_sample_mcc", "validation_event_mcc"):
-            if kw.get(k, 0.0) is None:
-                kw[k] = math.nan
-        kw["candidates"] = {
-            r: (math.nan if v is None else float(v)) for r, v in (kw.get("candidates") or {}).items()
-        }
-        return cls(**kw)
-
-    def event_scores(self, events: pd.DataFrame) -> pd.Series:
-        """The event score column of an :func:`event_table` under this rule."""
-        return events[self.event_rule]
-
-    def apply(self, event_id: Any, label: Any, prob: Any) -> pd.DataFrame:
-        """Event table with ``score`` and ``decision`` columns under this rule."""
-        ev = event_table(event_id, label, prob, sample_threshold=self.sample_threshold)
-        ev["score"] = self.event_scores(ev)
-        ev["decision"] = (ev["score"] >= self.event_threshold).astype(int)
-        return ev
 
 
 def select_decision_rule(validation: SplitScores, rules: Sequence[str] = EVENT_RULES) -> DecisionRule:
@@ -642,9 +575,6 @@ def evaluate_saved_model(
     (chosen on its own validation split when it was trained; never re-chosen here). ``splits`` defaults to
     every split present except train and validation. A model saved without a rule gets one chosen on
     ``samples``' validation split."""
-    from core.models.inputs import split_names
-    from core.models.registry import load_model
-
     loaded = load_model(name, version, root=root)
     present = split_names(samples)
     wanted = list(splits) if splits is not None else [s for s in present if s not in {"train", "validation"}]

@@ -2,8 +2,9 @@
 
 Every model has one scikit-learn face (``fit(X, y, X_val=None, y_val=None)``, ``predict_proba``,
 ``get_params``); see :mod:`core.models.base`. Submodules: :mod:`.seqnetquake`, :mod:`.benchmarks`,
-:mod:`.zoo` (names → classes), :mod:`.registry` (saved models), :mod:`.inputs` (Samples → arrays).
-Attributes are imported lazily so that ``import core.models`` does not load PyTorch.
+:mod:`.zoo` (names → classes), :mod:`.registry` (saved models), :mod:`.decision` (decision rules),
+:mod:`.inputs` (Samples → arrays). Attributes are imported lazily so that ``import core.models`` does not
+load PyTorch.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import pandas as pd
 
 from core.atomic import atomic_path, fsync_dir, remove_stale_temps, write_text_atomic
 from core.config import Settings, default_settings
-from core.evaluation import DecisionRule
+from core.models.decision import DecisionRule
 
 __all__ = [
     "DEFAULTS_NAME",
