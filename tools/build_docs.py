@@ -110,7 +110,7 @@ def build_api(out: Path) -> list[str]:
 
 
 def _link_docs_in_api(out: Path) -> None:
-    """``<code>docs/page.md</code>`` in pdoc's pages → a link to the rendered page."""
+    """``<code>docs/<page>.md</code>`` in pdoc's pages → a link to the rendered page."""
     pattern = re.compile(r"<code>docs/([\w-]+)\.md</code>")
 
     def link(m: re.Match[str], rel: str) -> str:
