@@ -5,8 +5,8 @@ hand-picked points is checked here for random inputs:
 
 - geometry: the geodesic Dobrovolsky circle *polygon* agrees with brute-force WGS84 distances for random
   centres, with extra weight near the antimeridian and the poles; R = 10^(0.43·M) km for any magnitude;
-  the haversine error against WGS84 stays inside the bounds stated in :mod:`core.geo`'s docstring, and so
-  does the disagreement of ``in_circle(method="haversine")`` with the geodesic test; a track split at the
+  the haversine error against WGS84 stays inside the bounds stated in ``docs/windows.md`` ("Distances"), and
+  so does the disagreement of ``in_circle(method="haversine")`` with the geodesic test; a track split at the
   antimeridian keeps every point and never jumps across the map;
 - windowing: for random straight passes (gaps, fill values, one product missing, unreadable files, passes
   before, inside and after the time window) and random settings, every sequence has exactly L steps, no
