@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from core.catalog import SATELLITE_ERAS, satellite_era
 from core.config import Settings
 from core.geo import line_length_km
 from core.model_cards import ModelCard
@@ -280,13 +281,7 @@ def _fill_window(settings: Settings, event: dict[str, Any], state: EventState, r
         half=None if state.half == "both" else state.half,
     )
     if needed.empty:
-        return html.Div(
-            html.P(
-                f"{state.satellite} flies over no part of the circle in those days (orbit model; "
-                "outside its mission, or the circle is too small): try the other satellite or more days.",
-                id="no-orbit",
-            )
-        )
+        return html.Div(html.P(_no_orbit_text(event, state), id="no-orbit"))
     orbits = needed.drop_duplicates(["orbit", "half"])
     spec = generated_archive_spec(archive_root(settings))
     if spec is None:
@@ -336,6 +331,23 @@ def _fill_window(settings: Settings, event: dict[str, Any], state: EventState, r
             ),
         ]
     )
+
+
+def _no_orbit_text(event: dict[str, Any], state: EventState) -> str:
+    """Why no half-orbit of the chosen satellite can fill the window: it was not flying then (and which one
+    was), or its tracks miss the circle in those days."""
+    era = str(satellite_era(event["time"])[0])
+    spans = "; ".join(
+        f"{e.name} {e.start:%Y-%m-%d}…{'' if e.end is None else f'{e.end:%Y-%m-%d}'}" for e in SATELLITE_ERAS
+    )
+    if era == state.satellite:
+        return (
+            f"No {state.satellite} track of the orbit model crosses the circle in those {state.days:g} days: "
+            "try more days, both half-orbits or a larger circle."
+        )
+    if era:
+        return f"{state.satellite} was not flying then; {era} was: choose it above (science data: {spans})."
+    return f"No satellite of the workbench was flying then (science data: {spans})."
 
 
 def _passes_table(passes: pd.DataFrame) -> html.Table:

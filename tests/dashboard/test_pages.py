@@ -106,3 +106,9 @@ def test_make_run_installs_chromium_for_exports() -> None:
     ).stdout
     assert "apt-get install -y -qq chromium" in out
     assert out.index("chromium") < out.index("python -m dashboard")
+
+
+def test_empty_window_outside_every_mission_says_no_satellite_flew(archive_settings) -> None:
+    """2013-05-24 Sea of Okhotsk (M8.3): after DEMETER, before CSES-01 — said instead of listing files."""
+    page = _text(event_view.layout("usb000h4jh", EventState(), [], archive_settings))
+    assert "no-orbit" in page and "No satellite of the workbench was flying then" in page
