@@ -7,6 +7,10 @@ elsewhere:
 - ``SEQNETQUAKE_DATA_DIR``  — committed small data (catalogs); default ``<repo>/data``
 - ``SEQNETQUAKE_WORK_DIR``  — generated archives, datasets, models, caches; default ``<repo>/data/generated``
 - ``SEQNETQUAKE_REPORTS_DIR`` — experiment reports (``reports/<run>/``); default ``<repo>/reports``
+- ``SEQNETQUAKE_REGISTRY`` — the model registry whose defaults score events (unset: the protocol run's
+  ``reports/protocol/registry`` when present, else the demo's; docs/model-cards.md)
+- ``REDIS_URL`` — the dashboard's background jobs run on Celery workers through this Redis (unset: in
+  processes forked by the server; docs/architecture.md, "Background jobs")
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class Settings:
     )
     #: the model registry whose defaults score events (None: see core.models.registry.scoring_registry)
     registry_dir: Path | None = field(default_factory=lambda: _env_optional_path("SEQNETQUAKE_REGISTRY"))
+    #: Redis (``redis://host:port/db``) that carries the dashboard's background jobs to Celery workers, as
+    #: broker and result store (None: jobs run in processes the server forks)
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
     # Event selection (docs/datasets.md)
     event_types: tuple[str, ...] = ("earthquake",)
     min_mag: float = 5.0
