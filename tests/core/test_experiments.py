@@ -116,7 +116,7 @@ def test_png_export_falls_back_to_html(tmp_path, monkeypatch) -> None:
     assert fmt == "html" and "<html>" in paths[0].read_text()
     assert (tmp_path / "plotly.min.js").exists()  # standalone offline: plotly.js written beside the figures
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
-    assert experiments._gain(0.5, 0.4) == pytest.approx(0.25)
+    assert experiments.report._gain(0.5, 0.4) == pytest.approx(0.25)
 
 
 def test_cli_runs_the_suite_on_a_testbed_folder(tmp_path) -> None:

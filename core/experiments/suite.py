@@ -1,21 +1,18 @@
-"""The paper suite: regenerate the structure of Xiong et al. (2021)'s results from our own runs.
-
-:func:`run_paper_suite` trains the models of experiments (a)–(f) on Samples datasets keyed by their
-configuration name (``configs/datasets.toml``) and writes CSV tables, figures, ``report.md`` and
-``suite.json`` to a folder. The tables, the dataset keys and the protocol of every fit:
-``docs/evaluation.md`` (section "The paper suite"); the committed run: ``docs/protocol.md``.
+"""The paper suite's runner: :func:`run_paper_suite` trains the models of experiments (a)–(f) once per
+training seed through the whole protocol (fit on train, rule chosen on validation, each test split scored
+once), keeps every finished fit under ``<out>/runs`` (a resumed suite refits nothing finished), writes
+the CSV tables, figures, ``report.md`` and ``suite.json``, and registers the suite's models with their
+cards. The protocol of every fit: ``docs/evaluation.md`` (section "The paper suite").
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import math
 import os
 import pickle
 import platform
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,6 +33,27 @@ from core.evaluation import (
     seed_mean_intervals,
     select_and_evaluate,
 )
+from core.experiments.design import (
+    _PART_TABLE,
+    ALIASES,
+    BACKGROUND_KEY,
+    DEFAULT_KEY,
+    DEFAULT_SEEDS,
+    FAMILIES,
+    FAMILY_TITLES,
+    SOURCE_BACKGROUND_KEY,
+    SOURCE_KEY,
+    SUITE_PARTS,
+)
+from core.experiments.figures import (
+    _molchan_figure,
+    export_figures,
+    plot_confusion_matrices,
+    plot_learning_curve,
+    plot_metric_bars,
+    plot_roc_pr,
+)
+from core.experiments.report import PAPER_HEADLINES, SYNTHETIC_STATEMENT, _headline, _report_md
 from core.models.inputs import (
     TooFewEventsError,
     feature_names,
@@ -50,99 +68,10 @@ from core.models.zoo import DISPLAY_NAMES, MODEL_NAMES, make_model
 from core.oracle import ORACLE_NAME
 from core.training import FINE_TUNE_STRATEGIES, QUICK_PARAMS, fine_tune, pretrain, search_hyperparameters
 
-__all__ = [
-    "DEFAULT_KEY",
-    "FAMILIES",
-    "PAPER_HEADLINES",
-    "PAPER_SUITE_CONFIGS",
-    "QUICK_SUITE_CONFIGS",
-    "SOURCE_KEY",
-    "SuiteResult",
-    "export_figures",
-    "load_suite_datasets",
-    "plot_confusion_matrices",
-    "plot_learning_curve",
-    "plot_metric_bars",
-    "plot_roc_pr",
-    "run_paper_suite",
-]
-
-DEFAULT_KEY = "cses-default"
-SOURCE_KEY = "demeter-default"
-#: deviation-from-quiet-background variants: raw vs deviation is chosen on validation (``f_features``)
-BACKGROUND_KEY = "cses-background"
-SOURCE_BACKGROUND_KEY = "demeter-background"
-#: training seeds of every model figure (mean ± sd over them, interval of the mean by event)
-DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
-#: the experiments of the suite: (a)–(c) the variant families, (d) transfer, (e) benchmarks, (f) features
-SUITE_PARTS: tuple[str, ...] = ("a", "b", "c", "d", "e", "f")
-_PART_TABLE = {
-    "a": "a_spatial_windows",
-    "b": "b_sequence_lengths",
-    "c": "c_day_night",
-    "d": "d_transfer",
-    "e": "e_benchmarks",
-    "f": "f_features",
-}
-ALIASES = {"cses": DEFAULT_KEY, "demeter": SOURCE_KEY}
-
-#: Experiment families: dataset key → variant label (the default dataset belongs to each family).
-FAMILIES: dict[str, dict[str, str]] = {
-    "a_spatial_windows": {
-        "cses-default": "Dobrovolsky R",
-        "cses-2R": "2 R",
-        "cses-500km": "500 km",
-        "cses-1000km": "1000 km",
-        "cses-5deg": "5° arc",
-    },
-    "b_sequence_lengths": {
-        "cses-L10": "L = 10",
-        "cses-default": "L = 20",
-        "cses-L30": "L = 30",
-        "cses-L40": "L = 40",
-    },
-    "c_day_night": {"cses-default": "night", "cses-day": "day", "cses-both": "day + night"},
-}
-#: Every dataset configuration (``configs/datasets.toml``) the full suite uses.
-PAPER_SUITE_CONFIGS: tuple[str, ...] = (
-    DEFAULT_KEY,
-    SOURCE_KEY,
-    *dict.fromkeys(k for fam in FAMILIES.values() for k in fam if k != DEFAULT_KEY),
-    BACKGROUND_KEY,
-    SOURCE_BACKGROUND_KEY,
-)
-#: A smaller set for the quick path: one variant per family besides the default, and the feature choice.
-QUICK_SUITE_CONFIGS: tuple[str, ...] = (
-    DEFAULT_KEY,
-    SOURCE_KEY,
-    "cses-500km",
-    "cses-L10",
-    "cses-day",
-    BACKGROUND_KEY,
-)
-FAMILY_TITLES = {
-    "a_spatial_windows": "(a) Spatial windows",
-    "b_sequence_lengths": "(b) Sequence lengths",
-    "c_day_night": "(c) Day vs night",
-}
-
-#: The paper's headline numbers (Xiong et al. 2021, abstract).
-PAPER_HEADLINES: dict[str, float] = {
-    "direct_f1": 0.6792,
-    "direct_mcc": 0.427,
-    "transfer_f1_gain": 0.12,
-    "transfer_mcc_gain": 0.29,
-    "vs_cnn_mcc_gain": 0.642,
-    "vs_cnn_f1_gain": 0.245,
-}
-SYNTHETIC_STATEMENT = (
-    "Our numbers come from the workbench's synthetic testbed (physics-based generated CSES-01/DEMETER "
-    "archives with injected precursors and a known ground truth), not from real CSES or DEMETER data; "
-    "they test the pipeline and reproduce the structure of the paper's experiments, not its findings."
-)
+__all__ = ["SeedRuns", "SuiteResult", "load_suite_datasets", "run_paper_suite", "seed_row"]
 
 
-# -------------------------------------------------------------------------------------------- datasets
+# --------------------------------------------------------------------------------------------------- datasets
 
 
 def load_suite_datasets(datasets: Mapping[str, str | os.PathLike[str] | xr.Dataset]) -> dict[str, xr.Dataset]:
@@ -164,9 +93,6 @@ def load_suite_datasets(datasets: Mapping[str, str | os.PathLike[str] | xr.Datas
     return out
 
 
-# --------------------------------------------------------------------------------------------- results
-
-
 @dataclass
 class SuiteResult:
     """What :func:`run_paper_suite` wrote."""
@@ -182,59 +108,7 @@ class SuiteResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float | np.floating):
-        return "–" if not math.isfinite(float(value)) else f"{float(value):.{digits}f}"
-    return str(value)
-
-
-def _ci(row: Mapping[str, Any], key: str) -> str:
-    """``mean ± sd over seeds [95 % interval by event]`` (the sd only where there are several seeds)."""
-    v, lo, hi, sd = row.get(key), row.get(f"{key}_lo"), row.get(f"{key}_hi"), row.get(f"{key}_sd")
-    if v is None or not math.isfinite(float(v)):
-        return "–"
-    text = f"{float(v):.3f}"
-    if sd is not None and math.isfinite(float(sd)):
-        text += f" ± {float(sd):.3f}"
-    if lo is None or hi is None or not math.isfinite(float(lo)):
-        return text
-    return f"{text} [{float(lo):.2f}, {float(hi):.2f}]"
-
-
-def _pct(value: float) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value * 100:+.1f} %"
-
-
-MIN_GAIN_BASE = 0.05
-"""Relative gains over a base below this (MCC/F1 near or under zero) are not reported: they explode."""
-
-
-def _gain(ours: float, base: float) -> float:
-    """Relative gain (ours − base) / base; NaN when the base is below :data:`MIN_GAIN_BASE` or undefined."""
-    if base is None or not math.isfinite(base) or base < MIN_GAIN_BASE or not math.isfinite(ours):
-        return math.nan
-    return (ours - base) / abs(base)
-
-
-def _markdown_table(
-    df: pd.DataFrame, columns: Sequence[tuple[str, str | Callable[[Mapping[str, Any]], str]]]
-) -> str:
-    """A Markdown table: ``columns`` = (header, column name or row → text)."""
-    if df.empty:
-        return "_(no rows)_\n"
-    heads = [h for h, _ in columns]
-    lines = ["| " + " | ".join(heads) + " |", "|" + "|".join("---" for _ in heads) + "|"]
-    for _, row in df.iterrows():
-        cells = []
-        for _, get in columns:
-            cells.append(get(row) if callable(get) else _fmt(row.get(get)))
-        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------------------------------ suite
+# ------------------------------------------------------------------------------------------------------ suite
 
 
 @dataclass
@@ -827,530 +701,7 @@ def _pretrain_on(source: xr.Dataset, params: Mapping[str, Any], feats: Sequence[
     return pretrain(source, params, features=feats, seed=seed)
 
 
-# -------------------------------------------------------------------------------------------------- figures
-
-
-def _layout(fig: Any, title: str, width: int = 900, height: int = 450) -> Any:
-    fig.update_layout(
-        title=title,
-        template="plotly_white",
-        width=width,
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        font={"size": 12},
-    )
-    return fig
-
-
-def plot_roc_pr(
-    results: Mapping[str, Evaluation], title: str = "ROC and precision–recall curves (test, per sample)"
-):
-    """ROC and PR curves of several models' sample-level test scores (``{label: Evaluation}``)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-    from sklearn.metrics import precision_recall_curve, roc_curve
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("ROC", "Precision–recall"))
-    colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
-    for i, (label, ev) in enumerate(results.items()):
-        y, p = ev.samples["label"].to_numpy(), ev.samples["prob"].to_numpy()
-        if len(np.unique(y)) < 2:
-            continue
-        color = colors[i % len(colors)]
-        fpr, tpr, _ = roc_curve(y, p)
-        prec, rec, _ = precision_recall_curve(y, p)
-        auc, ap = ev.sample["roc_auc"], ev.sample["pr_auc"]
-        fig.add_trace(
-            go.Scatter(
-                x=fpr,
-                y=tpr,
-                mode="lines",
-                name=f"{label} (AUC {auc:.3f})",
-                line={"color": color},
-                legendgroup=label,
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=rec,
-                y=prec,
-                mode="lines",
-                name=f"{label} (AP {ap:.3f})",
-                line={"color": color},
-                legendgroup=label,
-                showlegend=False,
-            ),
-            row=1,
-            col=2,
-        )
-    fig.add_trace(
-        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, showlegend=False),
-        row=1,
-        col=1,
-    )
-    fig.update_xaxes(title_text="false positive rate", row=1, col=1)
-    fig.update_yaxes(title_text="true positive rate", row=1, col=1)
-    fig.update_xaxes(title_text="recall", row=1, col=2)
-    fig.update_yaxes(title_text="precision", row=1, col=2)
-    return _layout(fig, title, 1100, 480)
-
-
-def plot_confusion_matrices(results: Mapping[str, Evaluation], title: str = "Confusion matrices (test)"):
-    """Confusion matrices, one row per model: samples (left) and events (right), at the validation-chosen
-    thresholds; each cell shows its count and its share of the true class."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    labels = list(results)
-    n = max(len(labels), 1)
-    titles = [f"{lab} — {level}" for lab in labels for level in ("samples", "events")]
-    fig = make_subplots(
-        rows=n, cols=2, subplot_titles=titles, horizontal_spacing=0.16, vertical_spacing=0.5 / n
-    )
-    for i, lab in enumerate(labels, start=1):
-        for j, level in enumerate(("sample", "event"), start=1):
-            m = getattr(results[lab], level)
-            z = np.array([[m["tn"], m["fp"]], [m["fn"], m["tp"]]], dtype=float)
-            share = z / np.maximum(z.sum(axis=1, keepdims=True), 1)
-            text = [[f"{int(z[r, c])} ({share[r, c]:.0%})" for c in range(2)] for r in range(2)]
-            fig.add_trace(
-                go.Heatmap(
-                    z=share,
-                    zmin=0,
-                    zmax=1,
-                    x=["pred 0", "pred 1"],
-                    y=["true 0", "true 1"],
-                    colorscale="Blues",
-                    showscale=False,
-                    text=text,
-                    texttemplate="%{text}",
-                ),
-                row=i,
-                col=j,
-            )
-            fig.update_yaxes(autorange="reversed", row=i, col=j)
-            fig.update_xaxes(showticklabels=i == n, row=i, col=j)
-    return _layout(fig, title, 720, 190 * n + 150)
-
-
-def plot_learning_curve(curve: pd.DataFrame, metric: str = "sample_mcc", title: str | None = None):
-    """Test ``metric`` vs CSES training fraction for direct training and transfer (mean over seeds,
-    bootstrap interval of the first seed as error bars)."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for method, part in curve.groupby("method", sort=False):
-        g = part.groupby("fraction")
-        mean = g[metric].mean()
-        lo = g[f"{metric}_lo"].first()
-        hi = g[f"{metric}_hi"].first()
-        fig.add_trace(
-            go.Scatter(
-                x=mean.index * 100,
-                y=mean.values,
-                mode="lines+markers",
-                name=str(method),
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (hi - mean).clip(lower=0).values,
-                    "arrayminus": (mean - lo).clip(lower=0).values,
-                },
-            )
-        )
-    fig.update_xaxes(title_text="CSES training events used (%)", type="log", tickvals=[10, 25, 50, 100])
-    pretty = metric.replace("_", " ").replace("mcc", "MCC").replace("f1", "F1")
-    fig.update_yaxes(title_text=pretty)
-    return _layout(fig, title or f"Learning curve: test {pretty} vs CSES training fraction", 800, 450)
-
-
-def plot_metric_bars(
-    table: pd.DataFrame,
-    title: str,
-    metrics: Sequence[str] = ("sample_mcc", "event_mcc"),
-    label: str = "variant",
-):
-    """Grouped bars of ``metrics`` per row label with bootstrap error bars (test split rows only)."""
-    import plotly.graph_objects as go
-
-    df = table[table["split"] == "test"] if "split" in table else table
-    fig = go.Figure()
-    for metric in metrics:
-        fig.add_trace(
-            go.Bar(
-                x=df[label].astype(str),
-                y=df[metric],
-                name=metric.replace("_", " ").replace("mcc", "MCC").replace("f1", "F1"),
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (df[f"{metric}_hi"] - df[metric]).clip(lower=0),
-                    "arrayminus": (df[metric] - df[f"{metric}_lo"]).clip(lower=0),
-                },
-            )
-        )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text="MCC (95 % bootstrap interval)")
-    return _layout(fig, title, 900, 450)
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-def export_figures(
-    figures: Mapping[str, Any], folder: str | os.PathLike[str], *, png: bool = True
-) -> tuple[list[Path], str]:
-    """Write figures as ``<folder>/<name>.png`` (kaleido + Chromium, one browser for all) or, when that
-    fails or ``png=False``, as standalone HTML (plotly.js written once beside them). Returns the paths and
-    ``"png"`` or ``"html"``."""
-    import plotly.io as pio
-    from plotly.offline import get_plotlyjs
-
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    names = list(figures)
-    if png and names:
-        browser = _chromium()
-        if browser and not os.environ.get("BROWSER_PATH"):
-            os.environ["BROWSER_PATH"] = browser
-        paths = [out / f"{n}.png" for n in names]
-        try:
-            # one atomic temporary file per figure: all renamed into place once kaleido wrote them all,
-            # all removed when it fails
-            with contextlib.ExitStack() as stack:
-                tmp_paths = [stack.enter_context(atomic_path(p)) for p in paths]
-                pio.write_images([figures[n] for n in names], tmp_paths, format="png", scale=1.5)
-            return paths, "png"
-        except Exception:  # any kaleido/Chromium failure falls back to HTML
-            pass
-    if names and not (out / "plotly.min.js").exists():
-        # write_html(include_plotlyjs="directory") would write the bundle in place; a killed write would
-        # leave a truncated bundle that it never rewrites
-        write_text_atomic(out / "plotly.min.js", get_plotlyjs())
-    paths = []
-    for n in names:
-        with atomic_path(out / f"{n}.html") as tmp:
-            figures[n].write_html(tmp, include_plotlyjs="directory", full_html=True)
-        paths.append(out / f"{n}.html")
-    return paths, "html"
-
-
-# -------------------------------------------------------------------------------------------------- report
-
-
-def _headline(tables: Mapping[str, pd.DataFrame], best_strategy: str | None) -> pd.DataFrame:
-    def test_row(df: pd.DataFrame | None, **match: Any) -> Mapping[str, Any] | None:
-        if df is None or df.empty:
-            return None
-        sel = df[df["split"] == "test"]
-        for k, v in match.items():
-            sel = sel[sel[k] == v]
-        return sel.iloc[0].to_dict() if len(sel) else None
-
-    e = tables.get("e_benchmarks")
-    d = tables.get("d_transfer")
-    p = tables.get("placebo")
-    snq = test_row(e, model="seqnetquake") or test_row(d, strategy="direct")
-    cnn = test_row(e, model="cnn")
-    tr = test_row(d, strategy=best_strategy) if best_strategy else None
-    direct = test_row(d, strategy="direct") or snq
-    pl = test_row(p)
-    oracle = test_row(e, model="oracle") or test_row(d, model="oracle")
-    rows: list[dict[str, Any]] = []
-
-    def add(quantity: str, paper: float | None, ours: float | None, ci: str = "", note: str = "") -> None:
-        rows.append({"quantity": quantity, "paper": paper, "ours": ours, "ours_ci": ci, "note": note})
-
-    for level in ("sample", "event"):
-        if snq:
-            add(
-                f"SeqNetQuake direct, test {level} F1",
-                PAPER_HEADLINES["direct_f1"] if level == "sample" else None,
-                snq[f"{level}_f1"],
-                _ci(snq, f"{level}_f1"),
-            )
-            add(
-                f"SeqNetQuake direct, test {level} MCC",
-                PAPER_HEADLINES["direct_mcc"] if level == "sample" else None,
-                snq[f"{level}_mcc"],
-                _ci(snq, f"{level}_mcc"),
-            )
-    if tr and direct:
-        for level in ("sample", "event"):
-            add(
-                f"transfer ({best_strategy}) vs direct: {level} F1 gain",
-                PAPER_HEADLINES["transfer_f1_gain"] if level == "sample" else None,
-                _gain(tr[f"{level}_f1"], direct[f"{level}_f1"]),
-                note="relative; strategy chosen on validation; – when the base < 0.05",
-            )
-            add(
-                f"transfer ({best_strategy}) vs direct: {level} MCC gain",
-                PAPER_HEADLINES["transfer_mcc_gain"] if level == "sample" else None,
-                _gain(tr[f"{level}_mcc"], direct[f"{level}_mcc"]),
-                note="relative; – when the base < 0.05",
-            )
-    if snq and cnn:
-        for level in ("sample", "event"):
-            add(
-                f"SeqNetQuake vs CNN: {level} MCC gain",
-                PAPER_HEADLINES["vs_cnn_mcc_gain"] if level == "sample" else None,
-                _gain(snq[f"{level}_mcc"], cnn[f"{level}_mcc"]),
-                note="relative; – when the base < 0.05",
-            )
-            add(
-                f"SeqNetQuake vs CNN: {level} F1 gain",
-                PAPER_HEADLINES["vs_cnn_f1_gain"] if level == "sample" else None,
-                _gain(snq[f"{level}_f1"], cnn[f"{level}_f1"]),
-                note="relative; – when the base < 0.05",
-            )
-    if pl:
-        add(
-            "placebo (shuffled event labels): test sample MCC",
-            0.0,
-            pl["sample_mcc"],
-            _ci(pl, "sample_mcc"),
-            "must sit near 0",
-        )
-        add(
-            "placebo (shuffled event labels): test event MCC",
-            0.0,
-            pl["event_mcc"],
-            _ci(pl, "event_mcc"),
-            "must sit near 0",
-        )
-    if oracle:
-        for level in ("sample", "event"):
-            add(
-                f"oracle (physical limit of the testbed): test {level} MCC",
-                None,
-                oracle[f"{level}_mcc"],
-                _ci(oracle, f"{level}_mcc"),
-                "matched filter on (observed − true background); core.oracle",
-            )
-        learned = e[(e["split"] == "test") & (e["model"] != "oracle")] if e is not None else pd.DataFrame()
-        if len(learned) and oracle["event_mcc"] > 0:
-            best = learned.loc[learned["event_mcc"].idxmax()]
-            add(
-                f"best model ({best['model_name']}): share of the oracle's test event MCC",
-                None,
-                float(best["event_mcc"]) / float(oracle["event_mcc"]),
-                note="goal ≥ 0.70; mean over seeds / oracle",
-            )
-    if (
-        snq
-        and snq.get("ceiling_event_mcc") is not None
-        and math.isfinite(float(snq.get("ceiling_event_mcc", math.nan)))
-    ):
-        add(
-            "ground-truth ceiling: best achievable test event MCC",
-            None,
-            snq["ceiling_event_mcc"],
-            note="events without an injected precursor cannot be found",
-        )
-        add("ground-truth ceiling: best achievable test event recall", None, snq["ceiling_event_recall"])
-    return pd.DataFrame(rows, columns=["quantity", "paper", "ours", "ours_ci", "note"])
-
-
-_RESULT_COLUMNS: list[tuple[str, Any]] = [
-    ("sample MCC", lambda r: _ci(r, "sample_mcc")),
-    ("sample F1", lambda r: _ci(r, "sample_f1")),
-    ("sample ROC-AUC", lambda r: _fmt(r.get("sample_roc_auc"))),
-    ("sample PR-AUC", lambda r: _fmt(r.get("sample_pr_auc"))),
-    ("event MCC", lambda r: _ci(r, "event_mcc")),
-    ("event F1", lambda r: _ci(r, "event_f1")),
-    ("event recall", lambda r: _fmt(r.get("event_recall"))),
-    ("Molchan gain", lambda r: _fmt(r.get("probability_gain"), 2)),
-    ("ceiling event MCC", lambda r: _fmt(r.get("ceiling_event_mcc"))),
-    ("samples / events (test)", lambda r: f"{int(r.get('n_samples', 0))} / {int(r.get('n_events', 0))}"),
-]
-
-
-def _report_md(
-    result_tables: Mapping[str, pd.DataFrame],
-    headline: pd.DataFrame,
-    figures: Sequence[Path],
-    figure_format: str,
-    info: Mapping[str, Any],
-    skipped: Mapping[str, str],
-    best_strategy: str | None,
-) -> str:
-    mode = "quick (fixed hyper-parameters)" if info["quick"] else "full (optuna search on validation)"
-    lines = [
-        "# SeqNetQuake paper suite — our runs beside the paper",
-        "",
-        f"Run: {info['created']} · mode: {mode}"
-        f" · training seeds {', '.join(map(str, info['seeds']))} · {info['n_boot']} bootstrap draws by event"
-        f" · {info['machine']}",
-        "",
-        *([f"Command: `{info['command']}`", ""] if info.get("command") else []),
-        *(
-            [
-                f"> Splits of only {info['min_events_per_class']} events per class were allowed (the "
-                "protocol asks for 50): a small demo, whose numbers are noisier than their intervals say.",
-                "",
-            ]
-            if info.get("min_events_per_class") is not None
-            else []
-        ),
-        f"> **{SYNTHETIC_STATEMENT}**",
-        "",
-        "## Headline: the paper vs ours",
-        "",
-        "The paper's numbers are per sample (its headline F1/MCC) and relative gains; ours are on the "
-        "independent "
-        "test split: mean ± sd over the training seeds [95 % bootstrap interval of the mean, resampling "
-        "events]. A difference inside these intervals is no difference.",
-        "",
-    ]
-    lines.append(
-        _markdown_table(
-            headline,
-            [
-                ("quantity", "quantity"),
-                (
-                    "paper (Xiong et al. 2021)",
-                    lambda r: _pct(r["paper"]) if "gain" in r["quantity"] else _fmt(r["paper"], 4),
-                ),
-                (
-                    "ours (synthetic testbed)",
-                    lambda r: (
-                        _pct(r["ours"]) if "gain" in r["quantity"] else (r["ours_ci"] or _fmt(r["ours"]))
-                    ),
-                ),
-                ("note", lambda r: r["note"] or ""),
-            ],
-        )
-    )
-    lines += [
-        "",
-        "## Protocol",
-        "",
-        "- Splits by event, chronological (train / validation / independent test); no event in two splits.",
-        "- Scaling fitted on train only (inside each estimator); NaN → 0 after scaling.",
-        "- Hyper-parameters: "
-        + (
-            "fixed quick parameters (`core.training.QUICK_PARAMS`)."
-            if info["quick"]
-            else f"optuna TPE, {info['n_trials']} trials, scored on validation of `{DEFAULT_KEY}`, for "
-            f"{', '.join(info.get('search_models', [])) or 'no model'}; the best parameters serve every "
-            "variant dataset; the other models keep the quick parameters (`core.training.QUICK_PARAMS`)."
-        ),
-        "- Class imbalance: loss weights = inverse class frequency of the training labels.",
-        "- Sample threshold, event aggregation rule (mean / fraction / max) and event threshold chosen by "
-        "MCC on validation; each test split is scored once, at the end.",
-        "- Placebo: the same pipeline with event labels shuffled among the events of each split; its MCC "
-        "must sit near 0.",
-        f"- Every model is trained with {len(info['seeds'])} seeds; a figure is the mean over seeds ± their "
-        "sd, and its interval resamples events (the same draws for every seed).",
-        "- Two limits frame every table: the **label ceiling** (events without an injected precursor cannot "
-        "be found) and the **oracle** (physical limit: a matched filter on observed − true background Ne "
-        "with the precursor's shape family, its thresholds chosen on validation; `docs/oracle.md`).",
-        f"- Main dataset of (d) and (e): `{info.get('main_dataset', DEFAULT_KEY)}` (raw vs deviation "
-        "features chosen on validation, section (f)).",
-        "",
-    ]
-    f = result_tables.get("f_features")
-    lines += ["## (f) Features: raw log densities vs deviation from the quiet background", ""]
-    if f is None or f.empty:
-        lines += [f"_skipped: {skipped.get('f_features', 'no data')}_", ""]
-    else:
-        lines.append(
-            _markdown_table(
-                f,
-                [
-                    ("features", "variant"),
-                    ("split", "split"),
-                    ("chosen on validation", lambda r: "yes" if r["chosen_on_validation"] else ""),
-                    ("validation event MCC", lambda r: _fmt(r.get("validation_event_mcc"))),
-                    *_RESULT_COLUMNS,
-                ],
-            )
-        )
-    for key, title in FAMILY_TITLES.items():
-        lines += [f"## {title}", ""]
-        df = result_tables.get(key)
-        if df is None or df.empty:
-            lines += [f"_skipped: {skipped.get(key, 'no data')}_", ""]
-            continue
-        lines.append(_markdown_table(df, [("variant", "variant"), ("split", "split"), *_RESULT_COLUMNS]))
-    lines += ["## (d) Direct training vs transfer learning (DEMETER → CSES)", ""]
-    d = result_tables.get("d_transfer")
-    if d is None or d.empty:
-        lines += [f"_skipped: {skipped.get('d_transfer', 'no data')}_", ""]
-    else:
-        lines.append(
-            f"Fine-tuning strategy chosen on validation: **{best_strategy}** (by validation sample MCC).\n"
-        )
-        lines.append(_markdown_table(d, [("training", "variant"), ("split", "split"), *_RESULT_COLUMNS]))
-        curve = result_tables.get("d_learning_curve")
-        if curve is not None and not curve.empty:
-            lines += ["", "Learning curve (test split; CSES training events sampled by event, seeded):", ""]
-            agg = (
-                curve.groupby(["fraction", "method"], sort=True)
-                .agg(
-                    n_train_events=("n_train_events", "first"),
-                    sample_mcc=("sample_mcc", "mean"),
-                    sample_f1=("sample_f1", "mean"),
-                    event_mcc=("event_mcc", "mean"),
-                )
-                .reset_index()
-            )
-            lines.append(
-                _markdown_table(
-                    agg,
-                    [
-                        ("fraction", lambda r: f"{r['fraction'] * 100:.0f} %"),
-                        ("method", "method"),
-                        ("train events", lambda r: str(int(r["n_train_events"]))),
-                        ("sample MCC", "sample_mcc"),
-                        ("sample F1", "sample_f1"),
-                        ("event MCC", "event_mcc"),
-                    ],
-                )
-            )
-    lines += ["", "## (e) SeqNetQuake vs the benchmarks (independent test)", ""]
-    e = result_tables.get("e_benchmarks")
-    if e is None or e.empty:
-        lines += [f"_skipped: {skipped.get('e_benchmarks', 'no data')}_", ""]
-    else:
-        both = pd.concat([e, result_tables.get("placebo", pd.DataFrame())], ignore_index=True)
-        lines.append(
-            _markdown_table(
-                both,
-                [
-                    ("model", "variant"),
-                    ("split", "split"),
-                    *_RESULT_COLUMNS,
-                    ("fit s", lambda r: _fmt(r.get("fit_seconds"), 1)),
-                ],
-            )
-        )
-    lines += ["", "## Figures", ""]
-    if figure_format == "png":
-        lines += [f"![{p.stem}](figures/{p.name})" for p in figures]
-    else:
-        lines += ["PNG export (kaleido + Chromium) failed here; figures are standalone HTML:", ""]
-        lines += [f"- [{p.stem}](figures/{p.name})" for p in figures]
-    if skipped:
-        lines += ["", "## Skipped", ""] + [f"- {k}: {v}" for k, v in skipped.items()]
-    lines += ["", "## Datasets", ""]
-    for key, meta in info["datasets"].items():
-        lines.append(
-            f"- `{key}`: {meta['n_samples']} samples, L = {meta['L']}, "
-            f"features {', '.join(meta['features'])}, "
-            f"splits {meta['splits']}, hash `{meta['hash']}`"
-        )
-    return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------------------------------------- runner
+# ----------------------------------------------------------------------------------------------------- runner
 
 
 def run_paper_suite(
@@ -1561,20 +912,4 @@ def run_paper_suite(
     write_text_atomic(out / "suite.json", json.dumps(meta, indent=2, default=str) + "\n")
     return SuiteResult(
         out, tables, headline, figure_paths, figure_format, report, skipped, timings["total"], timings
-    )
-
-
-def _molchan_figure(tests: Mapping[str, Evaluation]) -> Any:
-    """Event-level Molchan error diagram of the test split (first training seed of each model) with the
-    operating point each model's validation-chosen event threshold gives."""
-    from core.molchan import molchan_curve, molchan_point, plot_molchan
-
-    curves = {n: molchan_curve(ev.events["label"], ev.events["score"]) for n, ev in tests.items()}
-    points = {
-        n: molchan_point(ev.events["label"], ev.events["score"], ev.rule.event_threshold)
-        for n, ev in tests.items()
-    }
-    n_events = int(next(iter(tests.values())).events["label"].sum())
-    return plot_molchan(
-        curves, points, n_events=n_events, title="(e) Molchan error diagram, test events (first seed)"
     )
