@@ -10,14 +10,20 @@ Caching: loaded models are kept per registry folder and version (:func:`scoring_
 ``defaults.json`` or a model's ``settings.json`` changes), and results per (event samples, model versions)
 in a small LRU, so a repeated call for the same event costs a hash of its few sequences. Warm cost is a
 few milliseconds per model for one event's tens of samples on a CPU.
+
+:func:`analyse_event` is the whole chain for one catalog event — window its passes, assemble its Samples,
+load the registry's default models, score, and the model cards — as the dashboard's event view and
+``python -m core score`` run it; :func:`score_samples` is its second half, for sequences already cut.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from core.datasets import DatasetSettings, get_config, samples_from_windows
+from core.model_cards import ModelCard, model_card, read_registry_info
 from core.models.inputs import as_arrays, feature_names, value_settings
 from core.models.registry import (
     LoadedModel,
@@ -34,8 +42,22 @@ from core.models.registry import (
     resolve_version,
     version_for_length,
 )
+from core.windows import EventWindows, windows_for_event
 
-__all__ = ["SCORE_COLUMNS", "clear_cache", "event_samples", "event_summary", "score_event", "scoring_models"]
+__all__ = [
+    "ANALYSIS_STEPS",
+    "DEFAULT_SCORING_CONFIG",
+    "SCORE_COLUMNS",
+    "EventScores",
+    "analyse_event",
+    "clear_cache",
+    "event_samples",
+    "event_summary",
+    "registry_config_name",
+    "score_event",
+    "score_samples",
+    "scoring_models",
+]
 
 SCORE_COLUMNS: tuple[str, ...] = (
     "model",
@@ -241,3 +263,124 @@ def event_summary(scores: pd.DataFrame) -> pd.DataFrame:
         event_probability=("event_probability", "first"),
         event_decision=("event_decision", "first"),
     ).reset_index()
+
+
+# ------------------------------------------------------------------------------ one event, end to end
+
+#: The configuration events are cut with when the registry does not name one (``registry.json``).
+DEFAULT_SCORING_CONFIG = "cses-default"
+#: The steps of :func:`analyse_event`, in order (the names of its ``on_step`` calls and of its timings).
+ANALYSIS_STEPS: tuple[str, ...] = ("windowing", "loading models", "scoring")
+
+
+def registry_config_name(root: str | os.PathLike[str]) -> str:
+    """The dataset configuration a registry's default models were trained on (``registry.json``'s
+    ``dataset_config``, e.g. ``cses-background`` for deviation features), when ``configs/datasets.toml``
+    defines it; else :data:`DEFAULT_SCORING_CONFIG`."""
+    name = read_registry_info(root).dataset_config
+    try:
+        get_config(name or "")
+    except (KeyError, ValueError):
+        return DEFAULT_SCORING_CONFIG
+    return str(name)
+
+
+@dataclass
+class EventScores:
+    """One event scored by a registry's default models.
+
+    ``samples``: the event's Samples (docs/data-contracts.md; may hold 0 sequences, then ``outcome`` says
+    why); ``windows``: how the windowing went (None when the sequences came from a dataset,
+    :func:`score_samples`); ``scores``: :func:`score_event` rows (None when the registry has no default
+    model); ``models``: the loaded models by name; ``cards``: each model's card (:mod:`core.model_cards`),
+    by name; ``timings``: seconds per step of :data:`ANALYSIS_STEPS` that ran.
+    """
+
+    samples: xr.Dataset
+    windows: EventWindows | None
+    scores: pd.DataFrame | None
+    models: dict[str, LoadedModel] = field(default_factory=dict)
+    cards: dict[str, ModelCard] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> str:
+        """``"ok"`` or why the event gave no sequence (:data:`core.windows.REASONS`)."""
+        return self.windows.outcome if self.windows is not None else "ok"
+
+    @property
+    def n_samples(self) -> int:
+        """How many sequences were scored."""
+        return int(self.samples.sizes.get("sample", 0))
+
+
+def score_samples(
+    samples: xr.Dataset,
+    *,
+    registry_root: str | os.PathLike[str] | None = None,
+    seq_len: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+    timings: dict[str, float] | None = None,
+) -> EventScores:
+    """Score one event's Samples with the default models of ``registry_root`` (default
+    :func:`core.models.registry.default_registry_root`), with their model cards.
+
+    ``seq_len`` (L, steps): score with the models made for sequences of that length
+    (:func:`scoring_models`; default: the samples' ``step`` size). ``on_step(name)`` is called before each
+    step (``"loading models"``, ``"scoring"``). A registry without default models gives ``scores`` None.
+    Loading errors (``FileNotFoundError``, ``ValueError``, ``RuntimeError``) propagate.
+    """
+    root = Path(registry_root) if registry_root is not None else default_registry_root()
+    timings = {} if timings is None else timings
+    say = on_step or (lambda _step: None)
+    if seq_len is None and "step" in samples.sizes:
+        seq_len = int(samples.sizes["step"])
+    say("loading models")
+    t0 = time.perf_counter()
+    models = scoring_models(root, seq_len=seq_len) if default_models(root) else {}
+    info = read_registry_info(root)
+    cards = {name: model_card(model, info) for name, model in models.items()}
+    timings["loading models"] = time.perf_counter() - t0
+    say("scoring")
+    t0 = time.perf_counter()
+    scores = score_event(samples, models) if models else None
+    timings["scoring"] = time.perf_counter() - t0
+    return EventScores(samples, None, scores, models, cards, timings)
+
+
+def analyse_event(
+    event: Any,
+    index: pd.DataFrame,
+    archive: str | os.PathLike[str],
+    config: DatasetSettings,
+    *,
+    registry_root: str | os.PathLike[str] | None = None,
+    seq_len: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> EventScores:
+    """Window one event's passes, assemble its Samples and score them with the registry's default models.
+
+    ``event``: a catalog row (mapping with ``event_id``, ``time``, ``lat``, ``lon``, ``mag``) or a
+    :class:`core.windows.Target`; ``index``: the archive's pass index; ``archive``: the folder its paths
+    are relative to; ``config``: the dataset settings whose window cuts the sequences; ``registry_root``:
+    default :func:`core.models.registry.default_registry_root`; ``seq_len``: pick model versions made for
+    that L (default: the config's length). ``on_step(name)`` is called before each step of
+    :data:`ANALYSIS_STEPS`. An event without sequences still loads the models (the cards) and gives an
+    empty score table.
+    """
+    say = on_step or (lambda _step: None)
+    timings: dict[str, float] = {}
+    say("windowing")
+    t0 = time.perf_counter()
+    windows = windows_for_event(event, index, archive, config.window)
+    samples = samples_from_windows([windows], config)
+    timings["windowing"] = time.perf_counter() - t0
+    result = score_samples(
+        samples,
+        registry_root=registry_root,
+        seq_len=config.window.length if seq_len is None else seq_len,
+        on_step=on_step,
+        timings=timings,
+    )
+    result.windows = windows
+    return result

@@ -17,13 +17,14 @@ import xarray as xr
 from core.archive import INDEX_NAME, events_with_passes, load_index, passes_near_event
 from core.catalog import coverage_gaps, filter_catalog, load_default_catalog, satellite_era
 from core.config import Settings
-from core.datasets import DatasetSettings, get_config, samples_from_windows
+from core.datasets import DatasetSettings, get_config
 from core.geo import dobrovolsky_radius_km, geodesic_circle
 from core.model_cards import ModelCard, model_card, read_registry_info
 from core.models.registry import default_models, model_record, scoring_registry
-from core.scoring import score_event, scoring_models
+from core.scoring import analyse_event, registry_config_name
 from core.spaceweather import coverage, index_table
-from core.windows import quiet_background, windows_for_event
+from core.synthetic.precursors import GROUND_TRUTH_NAME
+from core.windows import quiet_background
 from dashboard.state import DEPTH_RANGE_KM, MAG_RANGE, EventState, MapState
 
 
@@ -202,12 +203,7 @@ def scoring_config_name(settings: Settings, state: EventState) -> str:
     registry's models were trained on (``registry.json``; e.g. deviation features), else ``cses-default``."""
     if state.satellite == "DEMETER":
         return "demeter-default"
-    name = read_registry_info(scoring_registry(settings)).dataset_config
-    try:
-        get_config(name or "")
-    except (KeyError, ValueError):
-        return "cses-default"
-    return str(name)
+    return registry_config_name(scoring_registry(settings))
 
 
 def dataset_settings_for(settings: Settings, state: EventState) -> DatasetSettings:
@@ -225,7 +221,7 @@ def dataset_settings_for(settings: Settings, state: EventState) -> DatasetSettin
 
 
 def _ground_truth(settings: Settings, event_id: str, satellite: str) -> dict[str, Any] | None:
-    path = archive_root(settings) / "ground_truth.csv"
+    path = archive_root(settings) / GROUND_TRUTH_NAME
     if not path.exists():
         return None
     table = pd.read_csv(path, dtype={"event_id": str})
@@ -284,7 +280,8 @@ def cached_event_analysis(
 def event_analysis(
     settings: Settings, event: dict[str, Any], state: EventState, *, progress: Any = None
 ) -> EventAnalysis | None:
-    """Window the event's passes, assemble its Samples and score them with every default model.
+    """The event's analysis under the view's window (:func:`core.scoring.analyse_event` with the scoring
+    registry), with the quiet-background profile and the synthetic ground truth.
 
     Cached on disk by (event, settings, index and registry versions), so returning to an event is
     instant. ``progress(step, n_steps, text)`` is called between the steps. None when there is no archive.
@@ -296,20 +293,26 @@ def event_analysis(
     if hit is not None:
         return hit
     say = progress or (lambda *_: None)
+    steps = {
+        "windowing": (1, "reading the passes and cutting sequences"),
+        "loading models": (2, "scoring with the registered models"),
+    }
     config = dataset_settings_for(settings, state)
-    say(1, 3, "reading the passes and cutting sequences")
-    windows = windows_for_event(event, index, archive_root(settings), config.window)
-    samples = samples_from_windows([windows], config)
-    background, n_background = _background_profile(event, index, settings, config, samples)
-    say(2, 3, "scoring with the registered models")
-    root = scoring_registry(settings)
-    models = scoring_models(root, seq_len=state.L) if default_models(root) else {}
-    scores = score_event(samples, models, root=root) if models else None
-    info = read_registry_info(root)
-    cards = {name: model_card(model, info) for name, model in models.items()}
+    scored = analyse_event(
+        event,
+        index,
+        archive_root(settings),
+        config,
+        registry_root=scoring_registry(settings),
+        seq_len=state.L,
+        on_step=lambda step: say(steps[step][0], 3, steps[step][1]) if step in steps else None,
+    )
+    background, n_background = _background_profile(event, index, settings, config, scored.samples)
     say(3, 3, "done")
     truth = _ground_truth(settings, event["event_id"], state.satellite)
-    result = EventAnalysis(samples, windows.outcome, scores, truth, background, n_background, cards)
+    result = EventAnalysis(
+        scored.samples, scored.outcome, scored.scores, truth, background, n_background, scored.cards
+    )
     key = analysis_key(settings, str(event["event_id"]), state)
     analysis_cache(settings).set(key, result, expire=7 * 86400)
     return result

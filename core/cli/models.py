@@ -5,6 +5,7 @@ models)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +32,11 @@ from core.synthetic.precursors import GROUND_TRUTH_NAME
 
 if TYPE_CHECKING:
     import xarray as xr
+
+    from core.datasets import DatasetSettings
+    from core.model_cards import ModelCard
+    from core.scoring import EventScores
+    from core.windows import EventWindows
 
 __all__ = ["EXIT_NO_SEQUENCES", "SYNTHETIC_REMINDER", "evaluate_command", "score_command", "train_command"]
 
@@ -338,7 +344,7 @@ def evaluate_command(
     console.print(f"[dim]{SYNTHETIC_REMINDER}[/]")
 
 
-def _no_sequences_reason(windows, settings) -> str:  # EventWindows, DatasetSettings
+def _no_sequences_reason(windows: EventWindows, settings: DatasetSettings) -> str:
     from core.windows import describe_outcome
 
     return describe_outcome(windows.outcome, settings.window, windows.target.mag)
@@ -350,26 +356,34 @@ def score_command(
         Path | None, typer.Option(help="archive folder (with its pass index) to window the event from")
     ] = None,
     config: Annotated[
-        str, typer.Option(help="dataset configuration whose window settings cut the sequences")
-    ] = "cses-default",
+        str | None,
+        typer.Option(
+            help="dataset configuration whose window settings cut the sequences (default: the one the "
+            "registry's models were trained on, its registry.json, else cses-default)"
+        ),
+    ] = None,
     dataset: Annotated[
         Path | None, typer.Option(help="take the event's sequences from this samples file instead")
     ] = None,
-    registry: Registry = None,
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="model registry folder (default: the dashboard's, SEQNETQUAKE_REGISTRY, else the protocol "
+            "run's reports/protocol/registry when it has default models, else <work dir>/models)"
+        ),
+    ] = None,
     catalog: CatalogFiles = None,
     per_sample: Annotated[bool, typer.Option(help="also print every sequence's probabilities")] = False,
 ) -> None:
     """Score one event with every default model of the registry: per-model sample probabilities and the
     event decision (exit status 1 when the event gives no sequence)."""
-    import time
-
     from core import datasets as ds_mod
-    from core.models.registry import default_models, list_models
-    from core.scoring import event_samples, event_summary, score_event, scoring_models
+    from core.models.registry import default_models, list_models, scoring_registry
+    from core.scoring import analyse_event, event_samples, event_summary, registry_config_name, score_samples
 
     if (archive is None) == (dataset is None):
         fail("give --archive DIR (window the event) or --dataset FILE (its stored sequences), one of them")
-    root = _registry_root(registry)
+    root = registry if registry is not None else scoring_registry(default_settings())
     if not default_models(root):
         saved = len(list_models(root))
         fail(
@@ -377,22 +391,36 @@ def score_command(
             + (f" ({saved} saved, none marked default: train with --make-default)" if saved else "")
             + "; train some with `python -m core train --defaults …`"
         )
-    timings: dict[str, float] = {}
+    step = ""
+
+    def on_step(name: str) -> None:
+        nonlocal step
+        step = name
+
+    def scored(run: Callable[[], EventScores]) -> EventScores:
+        """``run()``; a model that cannot be loaded ends in one error line."""
+        try:
+            return run()
+        except (FileNotFoundError, ValueError, RuntimeError) as exc:
+            if step != "loading models":
+                raise
+            fail(f"cannot load the default models of {root}: {exc}")
+
     if dataset is not None:
         samples = event_samples(_read_samples(dataset), event)
         if samples.sizes.get("sample", 0) == 0:
             fail(f"event {event!r} has no samples in {dataset.name}")
         _print_event_header_from_samples(event, samples)
+        result = scored(lambda: score_samples(samples, registry_root=root, on_step=on_step))
     else:
         assert archive is not None  # exactly one of --archive / --dataset (checked above)
+        name = config or registry_config_name(root)
         try:
-            settings = ds_mod.get_config(config)
+            settings = ds_mod.get_config(name)
         except (OSError, ValueError) as exc:
             fail(str(exc))
         row = _catalog_event(event, catalog)
         from core.archive import load_index
-        from core.datasets import samples_from_windows
-        from core.windows import windows_for_event
 
         try:
             index = load_index(archive)
@@ -401,14 +429,15 @@ def score_command(
         w = settings.window
         console.print(
             f"M{row['mag']:.1f} {row.get('place', '')} at {pd.Timestamp(row['time']):%Y-%m-%d %H:%M:%S} UTC, "
-            f"R = {w.radius_km(float(row['mag'])):,.0f} km ({config}: {w.half}, {w.days_before:g} days, "
+            f"R = {w.radius_km(float(row['mag'])):,.0f} km ({name}: {w.half}, {w.days_before:g} days, "
             f"L = {w.length})"
         )
         _print_ground_truth(event, archive)
-        t0 = time.perf_counter()
-        windows = windows_for_event(row, index, archive, w)
-        timings["windowing"] = time.perf_counter() - t0
-        if windows.n == 0:
+        result = scored(
+            lambda: analyse_event(row, index, archive, settings, registry_root=root, on_step=on_step)
+        )
+        if result.windows is not None and result.n_samples == 0:
+            windows = result.windows
             counters = ", ".join(f"{k} {v}" for k, v in sorted(windows.counters.items()) if v)
             why = _no_sequences_reason(windows, settings)
             console.print(
@@ -416,23 +445,30 @@ def score_command(
                 + (f" [dim]({counters})[/]" if counters else "")
             )
             raise typer.Exit(EXIT_NO_SEQUENCES)
-        samples = samples_from_windows([windows], settings)
-    t0 = time.perf_counter()
-    try:
-        models = scoring_models(root)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        fail(f"cannot load the default models of {root}: {exc}")
-    timings["loading models"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    scores = score_event(samples, models)
-    timings["scoring"] = time.perf_counter() - t0
-    _print_scores(scores, event_summary(scores), models, per_sample)
+    scores = result.scores if result.scores is not None else pd.DataFrame()
+    _print_scores(scores, event_summary(scores), result.models, per_sample)
+    _print_cards(event, result.cards)
     console.print(
-        f"[dim]{samples.sizes['sample']} sequences, {len(models)} models; "
-        + ", ".join(f"{k} {v * 1000:,.0f} ms" for k, v in timings.items())
+        f"[dim]{result.n_samples} sequences, {len(result.models)} models; "
+        + ", ".join(f"{k} {v * 1000:,.0f} ms" for k, v in result.timings.items())
         + "[/]"
     )
     console.print(f"[dim]{SYNTHETIC_REMINDER}[/]")
+
+
+def _print_cards(event: str, cards: dict[str, ModelCard]) -> None:
+    """Each model's card in one line: its test event MCC (interval, seeds) and how far to trust its score
+    for ``event`` (:meth:`core.model_cards.ModelCard.trust`; docs/model-cards.md)."""
+    if not cards:
+        return
+    console.print("model cards (docs/model-cards.md):")
+    style = {"seen": "bold yellow", "unknown": "yellow", "chance": "yellow", "held-out": "green"}
+    for card in cards.values():
+        level, sentence = card.trust(event)
+        console.print(
+            f"  {card.display_name} {card.version}: test event MCC {card.mcc_text('event')}; "
+            f"[{style.get(level, 'dim')}]{sentence}[/]"
+        )
 
 
 def _catalog_event(event: str, catalog: list[Path] | None) -> pd.Series:

@@ -103,6 +103,17 @@ def test_score_from_a_dataset(trained) -> None:
     assert "SVM" in result.output and "Random forest" in result.output
     assert "of 2 models call the event pre-earthquake" in result.output
     assert "probability per sequence" in result.output and "scoring" in result.output
+    # each model's card: its test MCC and, for a test event, that the score is a prediction or is noise
+    assert "model cards" in result.output and "SVM v001: test event MCC" in result.output
+    assert "seen in training" not in result.output
+
+
+def test_score_says_when_the_event_was_seen_in_training(trained, monkeypatch) -> None:
+    event = str(select_split(trained.ds, "train")["event_id"].values[0])
+    monkeypatch.setenv("SEQNETQUAKE_REGISTRY", str(trained.root))  # the default: the dashboard's registry
+    result = runner.invoke(app, ["score", "--event", event, "--dataset", str(trained.path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("seen in training (train split) — this score is not a prediction") == 2
 
 
 def test_score_errors(trained, tmp_path) -> None:
@@ -120,6 +131,19 @@ def test_score_errors(trained, tmp_path) -> None:
     assert result.exit_code == 2 and "has no samples in tiny.nc" in result.output
     result = runner.invoke(app, ["score", "--event", "x", "--registry", str(trained.root)])
     assert result.exit_code == 2 and "--archive" in result.output
+
+
+def test_score_from_an_archive_windows_the_event(trained, tmp_path) -> None:
+    from tests.helpers import build_tiny_archive
+
+    build_tiny_archive(tmp_path)
+    args = ["score", "--event", "us6000f65h", "--archive", str(tmp_path / "archive")]
+    result = runner.invoke(app, [*args, "--registry", str(trained.root)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Nippes" in out and "(cses-default: night, 5 days, L = 20)" in out  # no registry.json: the default
+    assert "of 2 models call the event" in out and "SVM v001: test event MCC" in out
+    assert "windowing" in out and "loading models" in out
 
 
 def test_score_event_without_sequences_says_why(trained, tmp_path) -> None:

@@ -105,3 +105,35 @@ def test_another_sequence_length_scores_with_the_models_made_for_it(tmp_path) ->
     by_model = table.groupby("model")["probability"]
     assert by_model.apply(lambda p: p.notna().all())["svm"]
     assert by_model.apply(lambda p: p.isna().all())["random_forest"]
+
+
+def test_analyse_event_windows_scores_and_cards(registry, tmp_path) -> None:
+    """The chain behind the event view and `python -m core score`: window → samples → models → scores,
+    with each model's card and the time of each step."""
+    from core.archive import load_index
+    from core.catalog import load_default_catalog
+    from core.config import Settings
+    from core.datasets import get_config
+    from tests.helpers import build_tiny_archive
+
+    root, _ = registry
+    build_tiny_archive(tmp_path)
+    index = load_index(tmp_path / "archive")
+    cat = load_default_catalog(Settings())
+    event = cat[cat["event_id"] == "us6000f65h"].iloc[0]
+    steps: list[str] = []
+    archive, config = tmp_path / "archive", get_config("cses-default")
+    result = scoring.analyse_event(event, index, archive, config, registry_root=root, on_step=steps.append)
+    assert steps == list(scoring.ANALYSIS_STEPS) and list(result.timings) == steps
+    assert result.outcome == "ok" and result.n_samples > 0 and result.windows is not None
+    assert result.scores is not None and list(result.scores.columns) == list(SCORE_COLUMNS)
+    assert set(result.scores["model"]) == set(result.models) == set(result.cards)
+    assert len(result.scores) == len(result.models) * result.n_samples
+    assert result.cards["svm"].version == result.models["svm"].version
+    # no registry: sequences without scores; no pass: no sequence, and the cards all the same
+    bare = scoring.analyse_event(event, index, archive, config, registry_root=tmp_path / "none")
+    assert bare.scores is None and not bare.cards and bare.n_samples == result.n_samples
+    day = get_config("cses-day")
+    empty = scoring.analyse_event(event, index, archive, day, registry_root=root)
+    assert empty.n_samples == 0 and empty.outcome != "ok" and empty.scores is not None
+    assert empty.scores.empty and set(empty.cards) == set(result.cards)
