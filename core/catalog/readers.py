@@ -1,18 +1,13 @@
-"""Earthquake catalogs: read ComCat CSV / GeoJSON / QuakeML into one normalised table; filter; decluster.
+"""Catalog readers: ComCat CSV, ComCat GeoJSON and QuakeML 1.2 (detected from the content) into the
+normalised table (:mod:`core.catalog.schema`), bad rows dropped and counted in a :class:`LoadReport`;
+the normalised table written back as CSV (:func:`to_csv`) and fingerprinted (:func:`catalog_hash`).
 
-Source of the built-in data: **U.S. Geological Survey, ANSS Comprehensive Catalog (ComCat)** — U.S. public
-domain (https://earthquake.usgs.gov/data/comcat/); three CSV exports in ``data/catalogs/`` (``SOURCE.md``
-there), merged by :func:`load_default_catalog`. The normalised table: :data:`CATALOG_COLUMNS` +
-``geometry``; ``time`` UTC, ``lat``/``lon`` degrees (lon in [-180, 180)), ``depth_km`` km, ``mag`` catalog
-magnitude. Formats, dropped rows, text encodings and the declustering's distances: ``docs/formats.md``
-(section "Earthquake catalogs").
+Formats, dropped rows and text encodings: ``docs/formats.md`` (section "Earthquake catalogs").
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import functools
 import gzip
 import hashlib
 import io
@@ -21,7 +16,7 @@ import os
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,69 +24,26 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from core.atomic import atomic_path
-from core.config import Settings
-from core.geo import haversine_km
+from core.catalog.schema import (
+    CATALOG_COLUMNS,
+    CREDIT,
+    TIME_DTYPE,
+    CatalogError,
+    CatalogWarning,
+    _time_index,
+)
 
 __all__ = [
-    "BUILTIN_CATALOG_FILES",
-    "CATALOG_COLUMNS",
-    "CATALOG_GAPS",
-    "COVERAGE",
-    "CREDIT",
-    "SATELLITE_ERAS",
-    "CatalogCoverage",
-    "CatalogError",
-    "CatalogGap",
-    "CatalogWarning",
     "LoadReport",
-    "SatelliteEra",
-    "builtin_catalog_paths",
     "catalog_hash",
-    "coverage_gaps",
-    "decluster_gardner_knopoff",
-    "default_events",
-    "era_counts",
-    "filter_catalog",
-    "gardner_knopoff_windows",
     "load_catalog",
-    "load_default_catalog",
-    "mainshocks",
-    "satellite_era",
     "to_csv",
 ]
 
-CREDIT = "U.S. Geological Survey, ANSS Comprehensive Catalog (ComCat)"
 
-CATALOG_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "time",
-    "lat",
-    "lon",
-    "depth_km",
-    "mag",
-    "mag_type",
-    "place",
-    "type",
-)
-TIME_DTYPE = "datetime64[ns, UTC]"
-_UTC = "UTC"
 _MAX_EXAMPLES = 8
-
-
-# --------------------------------------------------------------------------------------------------------
-# Errors, warnings, report
-# --------------------------------------------------------------------------------------------------------
-
-
-class CatalogError(ValueError):
-    """A catalog source cannot be read at all (missing, empty, unknown format, required columns absent)."""
-
-
-class CatalogWarning(UserWarning):
-    """Rows of a catalog were dropped while loading (bad time, non-numeric magnitude, …)."""
 
 
 @dataclass
@@ -132,151 +84,6 @@ class LoadReport:
             self.n_kept -= int(count)
 
 
-# --------------------------------------------------------------------------------------------------------
-# Built-in files, coverage, eras
-# --------------------------------------------------------------------------------------------------------
-
-BUILTIN_CATALOG_FILES: tuple[str, ...] = (
-    "usgs_comcat_global_m4.8_depth-le40km_2004-07-01_2010-11-30.csv",
-    "usgs_comcat_global_m5.0_2013-01-01_2023-11-04.csv",
-    "usgs_comcat_global_m4.5_2025-01-01_2025-12-30.csv",
-)
-
-
-def _day(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz=_UTC)
-
-
-@dataclass(frozen=True)
-class CatalogCoverage:
-    """What one built-in file covers: whole UTC days ``start``…``end`` (inclusive), M ≥ ``min_mag``,
-    depth ≤ ``max_depth_km`` km (``None`` = all depths)."""
-
-    name: str
-    start: pd.Timestamp
-    end: pd.Timestamp
-    min_mag: float
-    max_depth_km: float | None
-
-
-COVERAGE: tuple[CatalogCoverage, ...] = (
-    CatalogCoverage(BUILTIN_CATALOG_FILES[0], _day("2004-07-01"), _day("2010-11-30"), 4.8, 40.0),
-    CatalogCoverage(BUILTIN_CATALOG_FILES[1], _day("2013-01-01"), _day("2023-11-04"), 5.0, None),
-    CatalogCoverage(BUILTIN_CATALOG_FILES[2], _day("2025-01-01"), _day("2025-12-30"), 4.5, None),
-)
-
-
-@dataclass(frozen=True)
-class SatelliteEra:
-    """Science-data period of a satellite: whole UTC days ``start``…``end`` inclusive (``end=None``: open)."""
-
-    name: str
-    start: pd.Timestamp
-    end: pd.Timestamp | None
-
-
-SATELLITE_ERAS: tuple[SatelliteEra, ...] = (
-    # DEMETER: launched 2004-06-29, science data from July 2004, mission ended 2010-12-09.
-    SatelliteEra("DEMETER", _day("2004-07-01"), _day("2010-12-09")),
-    # CSES-01 (Zhangheng-1): launched 2018-02-02, still flying.
-    SatelliteEra("CSES-01", _day("2018-02-02"), None),
-)
-_ERA_NAMES = tuple(e.name for e in SATELLITE_ERAS)
-
-
-@dataclass(frozen=True)
-class CatalogGap:
-    """Whole UTC days ``start``…``end`` (inclusive; ``end=None``: open) inside a satellite era that no
-    built-in catalog file covers."""
-
-    start: pd.Timestamp
-    end: pd.Timestamp | None
-    era: str
-    note: str
-
-
-CATALOG_GAPS: tuple[CatalogGap, ...] = (
-    CatalogGap(
-        _day("2010-12-01"), _day("2010-12-09"), "DEMETER", "last days of DEMETER after the 2004–2010 file"
-    ),
-    CatalogGap(_day("2023-11-05"), _day("2024-12-31"), "CSES-01", "no built-in catalog covers this period"),
-    CatalogGap(_day("2025-12-31"), None, "CSES-01", "after the last built-in catalog (2025-12-30)"),
-)
-
-
-def builtin_catalog_paths(settings: Settings | None = None) -> list[Path]:
-    """Paths of the three built-in ComCat CSV files in ``settings.catalog_dir``."""
-    settings = settings or Settings()
-    return [settings.catalog_dir / name for name in BUILTIN_CATALOG_FILES]
-
-
-def _as_utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        raise ValueError(f"not a time: {value!r}")
-    return ts.tz_localize(_UTC) if ts.tzinfo is None else ts.tz_convert(_UTC)
-
-
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
-
-
-def _is_date_only(value: Any) -> bool:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return True
-    return isinstance(value, str) and bool(_DATE_ONLY.match(value))
-
-
-def coverage_gaps(start: Any, end: Any) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Parts of [start, end] not covered by any built-in catalog file.
-
-    Works in whole UTC days: ``start`` and ``end`` are floored to their day and every gap is returned as
-    ``(first uncovered day, last uncovered day)``, both inclusive, as UTC-midnight Timestamps.
-    E.g. ``coverage_gaps("2023-01-01", "2025-06-01") == [(2023-11-05, 2024-12-31)]``.
-    """
-    lo, hi = _as_utc(start).floor("D"), _as_utc(end).floor("D")
-    one = pd.Timedelta(days=1)
-    gaps: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    cursor = lo
-    for cov in sorted(COVERAGE, key=lambda c: c.start):
-        if cursor > hi:
-            break
-        if cov.end < cursor:
-            continue
-        if cov.start > cursor:
-            gaps.append((cursor, min(cov.start - one, hi)))
-        cursor = max(cursor, cov.end + one)
-    if cursor <= hi:
-        gaps.append((cursor, hi))
-    return gaps
-
-
-def _time_index(times: Any) -> pd.DatetimeIndex:
-    if isinstance(times, (str, dt.date, pd.Timestamp, np.datetime64)):
-        times = [times]
-    return pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="ISO8601"))
-
-
-def satellite_era(times: Any) -> np.ndarray:
-    """Satellite era per time: ``"DEMETER"``, ``"CSES-01"`` or ``""`` (vectorised; naive times are UTC).
-
-    Accepts a Series/Index/array/list of datetimes (or one time) and returns a unicode array of the same
-    length. Era bounds are :data:`SATELLITE_ERAS` (whole days, inclusive).
-    """
-    idx = _time_index(times)
-    out = np.full(len(idx), "", dtype="<U7")
-    one = pd.Timedelta(days=1)
-    for era in SATELLITE_ERAS:
-        inside = np.asarray(idx >= era.start)
-        if era.end is not None:
-            inside &= np.asarray(idx < era.end + one)
-        out[inside] = era.name
-    return out
-
-
-# --------------------------------------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------------------------------------
-
 _CSV_ALIASES = {  # normalised name (as written by to_csv) -> ComCat name
     "event_id": "id",
     "lat": "latitude",
@@ -284,7 +91,11 @@ _CSV_ALIASES = {  # normalised name (as written by to_csv) -> ComCat name
     "depth_km": "depth",
     "mag_type": "magType",
 }
+
+
 _CSV_REQUIRED = ("time", "latitude", "longitude", "depth", "mag", "id")
+
+
 _CSV_OPTIONAL = ("magType", "place", "type", "updated")
 
 
@@ -588,6 +399,8 @@ def _read_geojson(text: str, path: Path, report: LoadReport) -> pd.DataFrame:
 
 
 _BED = "{http://quakeml.org/xmlns/bed/1.2}"
+
+
 _ANSS = "{http://anss.org/xmlns/catalog/0.1}"
 
 
@@ -771,231 +584,6 @@ def load_catalog(
     gdf.attrs["credit"] = CREDIT
     _warn_drops(reports)
     return gdf
-
-
-def _stamp(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
-    out = []
-    for p in paths:
-        try:
-            st = p.stat()
-        except OSError as exc:
-            raise CatalogError(f"built-in catalog file not found: {p}") from exc
-        out.append((p.name, st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=4)
-def _load_default_cached(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> gpd.GeoDataFrame:
-    return load_catalog([Path(directory) / name for name, _, _ in stamp])
-
-
-def load_default_catalog(settings: Settings | None = None) -> gpd.GeoDataFrame:
-    """The three built-in ComCat files merged and de-duplicated (≈ 42k events, 2004–2025), as a copy.
-
-    Memoised per catalog directory and file modification times; ``attrs["load_report"]`` holds one
-    :class:`LoadReport` per file. Thresholds differ per file (see :data:`COVERAGE`): use
-    :func:`default_events` for a selection that is consistent across eras.
-    """
-    paths = builtin_catalog_paths(settings)
-    cached = _load_default_cached(str(paths[0].parent), _stamp(paths))
-    return cached.copy()
-
-
-# --------------------------------------------------------------------------------------------------------
-# Filters
-# --------------------------------------------------------------------------------------------------------
-
-
-def filter_catalog(
-    cat: gpd.GeoDataFrame,
-    *,
-    types: Sequence[str] | None = ("earthquake",),
-    min_mag: float | None = None,
-    max_mag: float | None = None,
-    min_depth_km: float | None = None,
-    max_depth_km: float | None = None,
-    start: Any = None,
-    end: Any = None,
-    bbox: tuple[float, float, float, float] | None = None,
-    region: shapely.Geometry | None = None,
-    place: str | None = None,
-    era: str | None = None,
-) -> gpd.GeoDataFrame:
-    """A filtered copy of a catalog (attrs kept, RangeIndex); every bound is inclusive.
-
-    - ``types``: event types to keep (``None``: all);
-    - ``min_mag``/``max_mag`` magnitude; ``min_depth_km``/``max_depth_km`` km (an unknown depth fails a
-      depth bound);
-    - ``start``/``end``: times (naive = UTC); an ``end`` given as a date (``"2010-11-30"`` or a
-      ``datetime.date``) includes that whole day;
-    - ``bbox``: ``(lon_min, lat_min, lon_max, lat_max)`` degrees; ``lon_min > lon_max`` crosses the
-      antimeridian (e.g. ``(170, -50, -170, -10)``);
-    - ``region``: shapely geometry in lon/lat degrees (boundary included);
-    - ``place``: case-insensitive substring of ``place``;
-    - ``era``: ``"DEMETER"``, ``"CSES-01"`` or ``"none"`` (outside both).
-    """
-    keep = np.ones(len(cat), dtype=bool)
-    applied: list[str] = []
-    if types is not None:
-        types = (types,) if isinstance(types, str) else tuple(types)
-        keep &= cat["type"].isin(types).to_numpy()
-        applied.append(f"types={list(types)}")
-    mag, depth = cat["mag"].to_numpy(float), cat["depth_km"].to_numpy(float)
-    for name, value, arr, op in (
-        ("min_mag", min_mag, mag, np.greater_equal),
-        ("max_mag", max_mag, mag, np.less_equal),
-        ("min_depth_km", min_depth_km, depth, np.greater_equal),
-        ("max_depth_km", max_depth_km, depth, np.less_equal),
-    ):
-        if value is not None:
-            with np.errstate(invalid="ignore"):
-                keep &= op(arr, float(value))
-            applied.append(f"{name}={value}")
-    if start is not None:
-        keep &= (cat["time"] >= _as_utc(start)).to_numpy()
-        applied.append(f"start={start}")
-    if end is not None:
-        bound = _as_utc(end)
-        if _is_date_only(end):
-            keep &= (cat["time"] < bound + pd.Timedelta(days=1)).to_numpy()
-        else:
-            keep &= (cat["time"] <= bound).to_numpy()
-        applied.append(f"end={end}")
-    lon, lat = cat["lon"].to_numpy(float), cat["lat"].to_numpy(float)
-    if bbox is not None:
-        lon_min, lat_min, lon_max, lat_max = (float(v) for v in bbox)
-        if lat_min > lat_max:
-            raise ValueError(f"bbox lat_min {lat_min} > lat_max {lat_max}")
-        in_lon = (
-            (lon >= lon_min) & (lon <= lon_max) if lon_min <= lon_max else (lon >= lon_min) | (lon <= lon_max)
-        )
-        keep &= in_lon & (lat >= lat_min) & (lat <= lat_max)
-        applied.append(f"bbox={tuple(bbox)}")
-    if region is not None:
-        keep &= shapely.intersects_xy(region, lon, lat)
-        applied.append(f"region={region.geom_type}")
-    if place:
-        keep &= cat["place"].str.contains(place, case=False, regex=False, na=False).to_numpy()
-        applied.append(f"place={place!r}")
-    if era is not None:
-        wanted = "" if era.lower() in ("none", "") else era
-        if wanted and wanted not in _ERA_NAMES:
-            raise ValueError(f"unknown era {era!r}: expected one of {_ERA_NAMES} or 'none'")
-        keep &= satellite_era(cat["time"]) == wanted
-        applied.append(f"era={era}")
-    out = cat.loc[keep].reset_index(drop=True)
-    out.attrs = dict(cat.attrs)
-    out.attrs["filters"] = [*cat.attrs.get("filters", []), *applied]
-    return out
-
-
-def default_events(cat: gpd.GeoDataFrame | None = None, settings: Settings | None = None) -> gpd.GeoDataFrame:
-    """The protocol's event selection (docs/datasets.md) from ``cat`` (default: the built-in catalog).
-
-    ``type`` in ``settings.event_types``, depth ≤ ``settings.max_depth_km`` km, M ≥ ``settings.min_mag``;
-    with ``settings.mainshocks_only`` only Gardner–Knopoff mainshocks. Declustering runs after the type and
-    depth filters but before the magnitude cut, so every kept event is judged against all larger shallow
-    events (smaller ones never claim a larger one, so the cut does not change the result).
-    """
-    settings = settings or Settings()
-    if cat is None:
-        cat = load_default_catalog(settings)
-    out = filter_catalog(cat, types=settings.event_types, max_depth_km=settings.max_depth_km)
-    if settings.mainshocks_only:
-        out = mainshocks(out)
-    return filter_catalog(out, types=None, min_mag=settings.min_mag)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Gardner–Knopoff declustering
-# --------------------------------------------------------------------------------------------------------
-
-
-def gardner_knopoff_windows(mag: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Gardner & Knopoff (1974) space and time windows for magnitude(s) ``mag``.
-
-    Returns ``(distance_km, time_days)``: d = 10^(0.1238·M + 0.983) km; t = 10^(0.032·M + 2.7389) days for
-    M ≥ 6.5, else 10^(0.5409·M − 0.547) days (e.g. M5: 40 km / 144 d; M6: 53 km / 499 d; M7: 71 km / 918 d).
-    """
-    m = np.asarray(mag, dtype=float)
-    distance = 10.0 ** (0.1238 * m + 0.983)
-    time = np.where(m >= 6.5, 10.0 ** (0.032 * m + 2.7389), 10.0 ** (0.5409 * m - 0.547))
-    return distance, time
-
-
-def decluster_gardner_knopoff(cat: pd.DataFrame) -> np.ndarray:
-    """Gardner–Knopoff (1974) window declustering; True marks a mainshock (positional, aligned with ``cat``).
-
-    Variant (the plain "window" method of ZMAP / pyCSEP-like tools, no cluster linking): events are taken
-    by decreasing magnitude (earlier first on ties). Each event not yet assigned to a cluster is a
-    mainshock; it claims every still-unassigned event within its windows of :func:`gardner_knopoff_windows`
-    — epicentral (haversine) distance ≤ d(M) and origin time within [t − T(M), t + T(M)] (aftershocks after
-    it, foreshocks before it). Claimed events are never larger than the mainshock (larger ones were
-    processed first); an equal-magnitude event in the window joins the earlier one's cluster. Claimed events
-    do not claim others. Events with an unknown magnitude claim nothing but may be claimed.
-    """
-    n = len(cat)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    t_ns = _time_index(cat["time"]).as_unit("ns").asi8
-    t = t_ns.astype("float64") / 86_400e9  # days
-    lat, lon = cat["lat"].to_numpy(float), cat["lon"].to_numpy(float)
-    mag = cat["mag"].to_numpy(float)
-    dist_w, time_w = gardner_knopoff_windows(mag)
-
-    by_time = np.argsort(t, kind="stable")
-    t_sorted = t[by_time]
-    lat_s, lon_s = lat[by_time], lon[by_time]
-    assigned_s = np.zeros(n, dtype=bool)  # in time order
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_time] = np.arange(n)
-    mainshock = np.zeros(n, dtype=bool)
-
-    order = np.lexsort((t, np.where(np.isnan(mag), -np.inf, -mag)))  # magnitude desc, time asc
-    for i in order:
-        r = rank[i]
-        if assigned_s[r]:
-            continue
-        mainshock[i] = True
-        assigned_s[r] = True
-        if np.isnan(mag[i]):
-            continue
-        lo = np.searchsorted(t_sorted, t[i] - time_w[i], side="left")
-        hi = np.searchsorted(t_sorted, t[i] + time_w[i], side="right")
-        free = ~assigned_s[lo:hi]
-        if not free.any():
-            continue
-        idx = lo + np.flatnonzero(free)
-        near = haversine_km(lat[i], lon[i], lat_s[idx], lon_s[idx]) <= dist_w[i]
-        assigned_s[idx[near]] = True
-    return mainshock
-
-
-def mainshocks(cat: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The Gardner–Knopoff mainshocks of ``cat`` (see :func:`decluster_gardner_knopoff`), attrs kept."""
-    out = cat.loc[decluster_gardner_knopoff(cat)].reset_index(drop=True)
-    out.attrs = dict(cat.attrs)
-    out.attrs["filters"] = [*cat.attrs.get("filters", []), "mainshocks=gardner-knopoff-1974"]
-    return out
-
-
-# --------------------------------------------------------------------------------------------------------
-# Summaries, hashing, writing
-# --------------------------------------------------------------------------------------------------------
-
-
-def era_counts(cat: pd.DataFrame) -> pd.DataFrame:
-    """Events per satellite era: rows ``DEMETER``, ``CSES-01``, ``none``; columns ``n_events`` and the
-    ``first``/``last`` event time (UTC, NaT when none)."""
-    eras = satellite_era(cat["time"]) if len(cat) else np.zeros(0, dtype="<U7")
-    rows = []
-    for name in (*_ERA_NAMES, "none"):
-        sel = cat["time"][eras == ("" if name == "none" else name)]
-        rows.append({"era": name, "n_events": int(len(sel)), "first": sel.min(), "last": sel.max()})
-    out = pd.DataFrame(rows).set_index("era")
-    out["first"] = pd.to_datetime(out["first"], utc=True)
-    out["last"] = pd.to_datetime(out["last"], utc=True)
-    return out
 
 
 def catalog_hash(cat: pd.DataFrame) -> str:
