@@ -13,6 +13,9 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from core.datasets import get_config
+from core.windows import KM_PER_DEG
+
 MAG_RANGE: tuple[float, float] = (4.5, 9.5)
 DEPTH_RANGE_KM: tuple[float, float] = (0.0, 700.0)
 DATE_RANGE: tuple[str, str] = ("2004-07-01", "2025-12-30")
@@ -131,26 +134,51 @@ def map_query(state: MapState) -> str:
     return f"?{urlencode(pairs)}" if pairs else ""
 
 
+#: The dataset configuration (configs/datasets.toml) whose window is the event view's default window.
+DEFAULT_WINDOW_CONFIG = "cses-default"
+#: The radius (km) the ``km`` rule starts from while the default window uses the Dobrovolsky rule.
+FIXED_RADIUS_KM = 500.0
+
+
+def _window_defaults() -> dict[str, Any]:
+    """The event view's default window: :data:`DEFAULT_WINDOW_CONFIG`'s satellite, half-orbit, circle rule
+    (a ``km`` or ``deg`` radius becomes the ``km`` rule in km; the Dobrovolsky rule is shown at 1 R),
+    days before and L — so changing the TOML's ``[defaults]`` changes the view's."""
+    w = get_config(DEFAULT_WINDOW_CONFIG).window
+    fixed_km = {"km": float(w.radius_value), "deg": float(w.radius_value) * KM_PER_DEG}
+    return {
+        "satellite": w.satellites[0],
+        "half": w.half,
+        "rule": "dobrovolsky" if w.radius_rule == "dobrovolsky" else "km",
+        "radius_km": fixed_km.get(w.radius_rule, FIXED_RADIUS_KM),
+        "days": float(w.days_before),
+        "L": int(w.length),
+    }
+
+
+_WINDOW_DEFAULTS = _window_defaults()
+
 SATELLITE_CHOICES: tuple[str, ...] = ("CSES-01", "DEMETER")
 HALF_CHOICES: tuple[str, ...] = ("night", "day", "both")
 RADIUS_RULES: tuple[str, ...] = ("dobrovolsky", "km")
 DAYS_RANGE: tuple[float, float] = (1.0, 30.0)
 RADIUS_KM_RANGE: tuple[float, float] = (10.0, 5000.0)
-L_CHOICES: tuple[int, ...] = (10, 20, 30, 40)
+#: L choices of the event view (the default window's L among them)
+L_CHOICES: tuple[int, ...] = tuple(sorted({10, 20, 30, 40, _WINDOW_DEFAULTS["L"]}))
 
 
 @dataclass(frozen=True)
 class EventState:
-    """Window settings of the event view (the protocol's defaults, docs/windows.md): satellite,
-    half-orbit, circle rule and radius (km, for the ``km`` rule), days before the origin time, sequence
-    length L (observations)."""
+    """Window settings of the event view: satellite, half-orbit, circle rule and radius (km, for the
+    ``km`` rule), days before the origin time, sequence length L (observations). The defaults are the
+    window of :data:`DEFAULT_WINDOW_CONFIG` (the protocol's, docs/windows.md)."""
 
-    satellite: str = "CSES-01"
-    half: str = "night"
-    rule: str = "dobrovolsky"
-    radius_km: float = 500.0
-    days: float = 5.0
-    L: int = 20
+    satellite: str = _WINDOW_DEFAULTS["satellite"]
+    half: str = _WINDOW_DEFAULTS["half"]
+    rule: str = _WINDOW_DEFAULTS["rule"]
+    radius_km: float = _WINDOW_DEFAULTS["radius_km"]
+    days: float = _WINDOW_DEFAULTS["days"]
+    L: int = _WINDOW_DEFAULTS["L"]
 
     def __post_init__(self) -> None:
         # one value, one type: a state that went through the browser's JSON comes back with 500 for 500.0,

@@ -379,8 +379,8 @@ def _state(
         satellite=satellite,
         half=half,
         rule=rule,
-        radius_km=float(min(max(radius or 500.0, RADIUS_KM_RANGE[0]), RADIUS_KM_RANGE[1])),
-        days=float(min(max(days or 5.0, DAYS_RANGE[0]), DAYS_RANGE[1])),
+        radius_km=float(min(max(radius or EventState.radius_km, RADIUS_KM_RANGE[0]), RADIUS_KM_RANGE[1])),
+        days=float(min(max(days or EventState.days, DAYS_RANGE[0]), DAYS_RANGE[1])),
         L=int(L),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dashboard.routes import event_path, resolve
 from dashboard.state import MapState, map_query, parse_map_query
 
@@ -57,6 +59,31 @@ def test_event_state_round_trip_and_bad_values() -> None:
     assert event_query(EventState()) == ""
     parsed, problems = parse_event_query("?L=0&days=10000&radius_km=-5&half=dusk&satellite=SWARM")
     assert parsed == EventState() and len(problems) == 5
+
+
+def test_event_state_defaults_are_the_default_configuration_window(monkeypatch) -> None:
+    """One source: the event view's default window is cses-default's (configs/datasets.toml)."""
+    from core.datasets import get_config
+    from dashboard import state
+
+    w = get_config("cses-default").window
+    default = state.EventState()
+    assert (default.satellite, default.half, default.rule) == (w.satellites[0], w.half, w.radius_rule)
+    assert (default.days, default.L) == (w.days_before, w.length) and default.L in state.L_CHOICES
+    # a configuration with another window gives other defaults (a fixed radius in km, degrees → km)
+    other = get_config("cses-1000km").with_(half="day", days_before=3.0, length=30)
+    monkeypatch.setattr(state, "get_config", lambda name: other)
+    assert state._window_defaults() == {
+        "satellite": "CSES-01",
+        "half": "day",
+        "rule": "km",
+        "radius_km": 1000.0,
+        "days": 3.0,
+        "L": 30,
+    }
+    five_deg = get_config("cses-5deg")
+    monkeypatch.setattr(state, "get_config", lambda name: five_deg)
+    assert state._window_defaults()["radius_km"] == pytest.approx(5 * 111.19, abs=0.1)
 
 
 def test_event_state_from_the_browser_keys_the_same_cached_analysis(tmp_path) -> None:
