@@ -25,6 +25,7 @@ from h5py import h5a, h5s, h5t
 from h5py._hl.base import array_for_new_object
 
 from core.atomic import atomic_path
+from core.io.names import DIGIT_OF_HALF, HALF_OF_DIGIT, name_span
 from core.passes import (
     VARIABLE_UNITS,
     PassFormatError,
@@ -62,8 +63,6 @@ _NAME_RE = re.compile(
     r"(?P<orbit>\d{5})(?P<half>[01])_(?P<d0>\d{8})_(?P<t0>\d{6})_(?P<d1>\d{8})_(?P<t1>\d{6})_"
     r"(?P<ver>\d{3})\.h5$"
 )
-_HALF_DIGIT = {"0": "day", "1": "night"}
-_DIGIT_OF_HALF = {"day": "0", "night": "1"}
 
 
 @dataclass(frozen=True)
@@ -83,13 +82,6 @@ class CsesFileName:
     version: str = "000"
 
 
-def _parse_stamp(name: str, date: str, time: str) -> datetime:
-    try:
-        return datetime.strptime(date + time, "%Y%m%d%H%M%S")
-    except ValueError as exc:
-        raise PassFormatError(f"{name}: invalid date/time {date}_{time} in the file name") from exc
-
-
 def parse_cses_filename(name: str | os.PathLike[str]) -> CsesFileName:
     """Parse a CSES-01 L2 file name; :class:`PassFormatError` naming it when it does not match."""
     base = Path(os.fspath(name)).name
@@ -99,10 +91,7 @@ def parse_cses_filename(name: str | os.PathLike[str]) -> CsesFileName:
             f"{base}: not a CSES-01 Level-2 file name "
             "(CSES_01_<PAY>_<n>_L02_<Ax>_<orbit5><0|1>_<YYYYMMDD>_<hhmmss>_<YYYYMMDD>_<hhmmss>_000.h5)"
         )
-    start = _parse_stamp(base, m["d0"], m["t0"])
-    end = _parse_stamp(base, m["d1"], m["t1"])
-    if end < start:
-        raise PassFormatError(f"{base}: file name ends ({end}) before it starts ({start})")
+    start, end = name_span(base, m)
     return CsesFileName(
         name=base,
         payload=m["pay"],
@@ -111,7 +100,7 @@ def parse_cses_filename(name: str | os.PathLike[str]) -> CsesFileName:
         level=f"L{m['level']}",
         ax=m["ax"],
         orbit=int(m["orbit"]),
-        half=_HALF_DIGIT[m["half"]],
+        half=HALF_OF_DIGIT[m["half"]],
         start=start,
         end=end,
         version=m["ver"],
@@ -124,14 +113,14 @@ def cses_filename(
     """The CSES-01 L2 file name for ``product`` (e.g. ``"LAP_1"``), orbit, half (day/night), start/end."""
     if not re.fullmatch(r"[A-Z]{3}_\d", product):
         raise ValueError(f"product must look like 'LAP_1', got {product!r}")
-    if half not in _DIGIT_OF_HALF:
+    if half not in DIGIT_OF_HALF:
         raise ValueError(f"half must be 'day' or 'night', got {half!r}")
     if not 0 <= int(orbit) <= 99999:
         raise ValueError(f"orbit must fit in 5 digits, got {orbit}")
     if not re.fullmatch(r"[A-Z0-9]{2}", ax):
         raise ValueError(f"ax must look like 'A2', got {ax!r}")
     return (
-        f"CSES_01_{product}_L02_{ax}_{int(orbit):05d}{_DIGIT_OF_HALF[half]}_"
+        f"CSES_01_{product}_L02_{ax}_{int(orbit):05d}{DIGIT_OF_HALF[half]}_"
         f"{start:%Y%m%d_%H%M%S}_{end:%Y%m%d_%H%M%S}_{version}.h5"
     )
 
@@ -476,10 +465,10 @@ def _file_orbit_check(f: h5py.File, fn: CsesFileName) -> None:
             f"{orbit_txt!r} ({int(orbit_txt)})"
         )
     type_txt = _attr_text(f.attrs.get("ORBITTYPE"))
-    if type_txt in _HALF_DIGIT and _HALF_DIGIT[type_txt] != fn.half:
+    if type_txt in HALF_OF_DIGIT and HALF_OF_DIGIT[type_txt] != fn.half:
         raise PassFormatError(
             f"{fn.name}: the file name says half {fn.half!r} but the file attribute ORBITTYPE is "
-            f"{type_txt!r} ({_HALF_DIGIT[type_txt]})"
+            f"{type_txt!r} ({HALF_OF_DIGIT[type_txt]})"
         )
 
 
@@ -781,7 +770,7 @@ def _write_open(
 ) -> None:
     f.attrs["FREQRANGE"] = _FREQ_RANGE.get(product, f"{payload}:unknown")
     f.attrs["ORBITNUM"] = np.bytes_(f"{orbit:06d}".encode("ascii"))
-    f.attrs["ORBITTYPE"] = np.bytes_(_DIGIT_OF_HALF[half].encode("ascii"))
+    f.attrs["ORBITTYPE"] = np.bytes_(DIGIT_OF_HALF[half].encode("ascii"))
     f.attrs["PAYLOADID"] = _PAYLOAD_ID.get(payload, payload)
     f.attrs["SAMPLERATE"] = _sample_rate(product, payload, t)
     f.attrs["SOFTVERSION"] = "V1.0"

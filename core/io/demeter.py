@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from core.atomic import atomic_path
+from core.io.names import DIGIT_OF_HALF, HALF_OF_DIGIT, name_span
 from core.passes import (
     VARIABLE_UNITS,
     PassFormatError,
@@ -186,8 +187,6 @@ _NAME_RE = re.compile(
     r"^DMT_N1_(?P<apid>\d{4})_(?P<orbit>\d{5})(?P<half>[01])_(?P<d0>\d{8})_(?P<t0>\d{6})_"
     r"(?P<d1>\d{8})_(?P<t1>\d{6})\.(?:DAT|dat)$"
 )
-_HALF_DIGIT = {"0": "day", "1": "night"}
-_DIGIT_OF_HALF = {"day": "0", "night": "1"}
 
 
 @dataclass(frozen=True)
@@ -207,13 +206,6 @@ class DemeterFileName:
         return f"{self.apid:04d}"
 
 
-def _parse_stamp(name: str, date: str, time: str) -> datetime:
-    try:
-        return datetime.strptime(date + time, "%Y%m%d%H%M%S")
-    except ValueError as exc:
-        raise PassFormatError(f"{name}: invalid date/time {date}_{time} in the file name") from exc
-
-
 def parse_demeter_filename(name: str | os.PathLike[str]) -> DemeterFileName:
     """Parse a DEMETER N1 file name; :class:`PassFormatError` naming it when it does not match."""
     base = Path(os.fspath(name)).name
@@ -223,21 +215,18 @@ def parse_demeter_filename(name: str | os.PathLike[str]) -> DemeterFileName:
             f"{base}: not a DEMETER N1 file name "
             "(DMT_N1_<APID>_<orbit5><0|1>_<YYYYMMDD>_<HHMMSS>_<YYYYMMDD>_<HHMMSS>.DAT)"
         )
-    start = _parse_stamp(base, m["d0"], m["t0"])
-    end = _parse_stamp(base, m["d1"], m["t1"])
-    if end < start:
-        raise PassFormatError(f"{base}: file name ends ({end}) before it starts ({start})")
-    return DemeterFileName(base, int(m["apid"]), int(m["orbit"]), _HALF_DIGIT[m["half"]], start, end)
+    start, end = name_span(base, m)
+    return DemeterFileName(base, int(m["apid"]), int(m["orbit"]), HALF_OF_DIGIT[m["half"]], start, end)
 
 
 def demeter_filename(apid: int | str, orbit: int, half: str, start: datetime, end: datetime) -> str:
     """The DEMETER N1 file name for an APID (1144/1140), orbit, half (day/night) and start/end (UTC)."""
-    if half not in _DIGIT_OF_HALF:
+    if half not in DIGIT_OF_HALF:
         raise ValueError(f"half must be 'day' or 'night', got {half!r}")
     if not 0 <= int(orbit) <= 65535:
         raise ValueError(f"orbit must fit in a uint16 and 5 digits, got {orbit}")
     return (
-        f"DMT_N1_{int(apid):04d}_{int(orbit):05d}{_DIGIT_OF_HALF[half]}_"
+        f"DMT_N1_{int(apid):04d}_{int(orbit):05d}{DIGIT_OF_HALF[half]}_"
         f"{start:%Y%m%d_%H%M%S}_{end:%Y%m%d_%H%M%S}.DAT"
     )
 
@@ -367,7 +356,7 @@ def read_demeter(path: str | os.PathLike[str]) -> xr.Dataset:
             f"{', '.join(str(int(o)) for o in orbits[:5])}"
         )
     types = np.unique(rec["orbit_type"])
-    if types.size != 1 or _HALF_DIGIT.get(str(int(types[0]))) != fn.half:
+    if types.size != 1 or HALF_OF_DIGIT.get(str(int(types[0]))) != fn.half:
         raise PassFormatError(
             f"{fn.name}: the file name says half {fn.half!r} but the record headers say orbit type "
             f"{', '.join(str(int(o)) for o in types[:5])} (0 = day, 1 = night)"
@@ -518,7 +507,7 @@ def write_demeter(
     ss, ms = np.divmod(rem, 1000)
     rec["ut_hour"], rec["ut_minute"], rec["ut_second"], rec["ut_ms"] = hh, mm, ss, ms
     rec["orbit"] = orbit
-    rec["orbit_type"] = int(_DIGIT_OF_HALF[half])
+    rec["orbit_type"] = int(DIGIT_OF_HALF[half])
     rec["station"] = (station or str(ds.attrs.get("station", "TOULOUSE"))).encode("ascii")[:8].ljust(8)
     rec["versions"] = (1, 0, 1, 0)
     # location block
