@@ -43,9 +43,10 @@ def test_batch_scoring_colours_the_map(page: Page, live_server: str) -> None:
     expect(page.locator("#score-done")).to_contain_text("1 have sequences", timeout=90_000)
     page.get_by_role("radio", name="SeqNetQuake score").check()
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("color") == ["score"])
-    page.wait_for_function(
+    page.wait_for_function(  # the coloured events are trace 1 (dashboard.figures.EVENTS_TRACE)
         "() => { const gd = document.querySelector('#catalog-map .js-plotly-plot');"
-        " const c = gd && gd.data && gd.data[0].marker.color; if (!c) return false;"
+        " const c = gd && gd.data && gd.data[1] && gd.data[1].marker.color;"
+        " if (!c || typeof c === 'string' || gd.data[1].marker.cmin !== -0.1) return false;"  # score colours
         " const v = Array.from(c._inputArray || c); return v.some(x => x >= 0); }"
     )
 
