@@ -205,7 +205,7 @@ def test_unchanged_dataset_is_not_rebuilt(archive, built, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise AssertionError("rebuilt although nothing changed")
 
-    monkeypatch.setattr(dsm, "_run_all", boom)
+    monkeypatch.setattr(dsm.build, "_run_all", boom)
     ds2, rep2 = build_dataset(settings(), archive, catalog=CATALOG, out=out, workers=1, progress=False)
     assert rep2.cached and not rep.cached
     xr.testing.assert_identical(ds, ds2)
