@@ -5,7 +5,12 @@ with their model cards — one model flagged as having seen the event — and ex
 from __future__ import annotations
 
 import json
-import threading
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,7 +18,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.archive import scan_archive
-from core.config import Settings
 from core.model_cards import RegistryInfo, write_registry_info
 from core.training import train_model
 from tests.core.models.make_samples import make_samples
@@ -38,23 +42,36 @@ def _registry(root) -> None:
 
 @pytest.fixture(scope="module")
 def generated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
-
+    """The dashboard in its own process (Dash registers background callbacks process-wide: a second app
+    in the test process would take over the session server's jobs) on a generated archive that is empty."""
     work_dir = tmp_path_factory.mktemp("work")
     archive = work_dir / "archive"
     archive.mkdir()
     (archive / "demo.json").write_text(json.dumps({"seed": 0}))  # a generated archive, still empty
     scan_archive(archive, workers=1, progress=False)
     _registry(work_dir / "models")
-    settings = Settings(work_dir=work_dir, reports_dir=tmp_path_factory.mktemp("reports"), registry_dir=None)
-    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "SEQNETQUAKE_WORK_DIR": str(work_dir),
+        "SEQNETQUAKE_REPORTS_DIR": str(tmp_path_factory.mktemp("reports")),
+    }
+    env.pop("SEQNETQUAKE_REGISTRY", None)
+    server = subprocess.Popen([sys.executable, "-m", "dashboard", "--port", str(port)], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # the app imports and builds its layout first
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_generate_passes_then_scores_with_cards_and_export(
