@@ -19,6 +19,7 @@ from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
+from dashboard.data import map_defaults
 from dashboard.exports import export_file
 from dashboard.pages import data_coverage, event_view, experiments, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     def route(pathname: str | None, search: str | None) -> Any:
         name, params = resolve(pathname)
         if name == "map":
-            map_state, problems = parse_map_query(search)
+            map_state, problems = parse_map_query(search, map_defaults(settings))
             return map_explorer.layout(map_state, problems, settings)
         if name == "event":
             event_state, problems = parse_event_query(search)

@@ -117,6 +117,13 @@ def covered_event_ids(settings: Settings) -> frozenset[str]:
     return _covered_at(settings, mtime_ns)
 
 
+def map_defaults(settings: Settings) -> MapState:
+    """The map's state where its URL says nothing: the events with passes in the archive when an archive
+    holds any (a newcomer's first click lands on data; "All events" shows the rest, greyed), else every
+    event."""
+    return MapState(coverage="passes") if covered_event_ids(settings) else MapState()
+
+
 def window_radius_km(event: dict[str, Any], state: EventState) -> float:
     """Circle radius (km) of the event view's settings: Dobrovolsky 10^(0.43·M) or the fixed radius."""
     return float(dobrovolsky_radius_km(event["mag"])) if state.rule == "dobrovolsky" else state.radius_km

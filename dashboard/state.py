@@ -84,10 +84,11 @@ def _choice_of(choices: tuple) -> Callable[[str], object]:
     return parse
 
 
-def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
-    """Parse ``?start=…&mmin=…`` into a :class:`MapState`; invalid values keep defaults, with messages."""
+def parse_map_query(search: str | None, defaults: MapState | None = None) -> tuple[MapState, list[str]]:
+    """Parse ``?start=…&mmin=…`` into a :class:`MapState`; a value the URL does not give (or gives wrong,
+    with a message) is taken from ``defaults`` (:class:`MapState` ``()`` when None)."""
     raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
-    state, problems = MapState(), []
+    state, problems = defaults or MapState(), []
     parsers = {
         "start": _date,
         "end": _date,
@@ -123,9 +124,10 @@ def parse_map_query(search: str | None) -> tuple[MapState, list[str]]:
     return state, problems
 
 
-def map_query(state: MapState) -> str:
-    """The query string (with ``?``, or empty) holding the non-default values of ``state``."""
-    default = asdict(MapState())
+def map_query(state: MapState, defaults: MapState | None = None) -> str:
+    """The query string (with ``?``, or empty) holding the values of ``state`` that differ from
+    ``defaults`` (:class:`MapState` ``()`` when None)."""
+    default = asdict(defaults or MapState())
     pairs = {}
     for f in fields(MapState):
         value = getattr(state, f.name)

@@ -24,6 +24,7 @@ from dashboard.data import (
     filtered_events,
     find_event,
     gap_notice,
+    map_defaults,
     map_score_caveat,
     map_scores,
     pass_index,
@@ -489,7 +490,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
     )
     def sync_url(start, end, mag, depth, q, color, coverage, selected):
         state = _state(start, end, mag, depth, q, color, coverage, selected)
-        return map_query(state), _map_exports(state)
+        return map_query(state, map_defaults(settings)), _map_exports(state)
 
     @app.callback(
         Output("score-status", "children"),

@@ -41,7 +41,7 @@ def _click_event(page: Page, lat: float, lon: float) -> None:
 def test_map_filter_click_share(page: Page, live_server: str) -> None:
     net = NetworkLog(page, live_server)
     with page.expect_response("**/basemap/110m/land.geojson") as land:
-        page.goto(live_server + "/")
+        page.goto(live_server + "/?cov=all")
     assert land.value.ok
     _map_ready(page)
     expect(page.locator("#map-summary")).to_contain_text("earthquakes shown")
@@ -89,12 +89,15 @@ def test_unknown_event_and_bad_url_values(page: Page, live_server: str) -> None:
 
 
 def test_coverage_toggle_and_era_timeline(page: Page, live_server: str) -> None:
-    page.goto(live_server + "/?start=2021-01-01&end=2021-12-31")
+    page.goto(live_server + "/?start=2021-01-01&end=2021-12-31&cov=all")
     expect(page.locator("#timeline-summary")).to_contain_text("CSES-01 2021-01-01 … 2021-12-31")
     expect(page.locator("#events-timeline .bars path").first).to_be_attached()  # monthly bars are drawn
+    page.get_by_label("In a satellite era").check()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("cov") == ["era"])
     page.get_by_label("With passes in the archive").check()
     expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")  # the tiny archive's Haiti
-    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("cov") == ["passes"])
+    # with an archive, "with passes" is the map's default: the URL leaves it out, a reload keeps it
+    page.wait_for_url(lambda url: "cov" not in parse_qs(urlparse(url).query))
     page.goto(page.url)
     expect(page.get_by_label("With passes in the archive")).to_be_checked()
     expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
@@ -122,7 +125,7 @@ def _wait_for_view(page: Page, condition: str) -> None:
 def test_archive_events_stand_out_and_filters_fit_the_map(page: Page, live_server: str) -> None:
     net = NetworkLog(page, live_server)
     page.set_viewport_size({"width": 1440, "height": 960})
-    page.goto(live_server + "/")
+    page.goto(live_server + "/?cov=all")
     _map_ready(page)
     # the tiny archive's one event with passes (Haiti) is named in a legend, apart from all the others
     legend = page.locator("#catalog-map .legendtext")
@@ -148,6 +151,22 @@ def test_archive_events_stand_out_and_filters_fit_the_map(page: Page, live_serve
     expect(page.locator("#f-place")).to_have_value("")
     expect(page.get_by_label("With passes in the archive")).to_be_checked()
     expect(hint).to_be_hidden()
-    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("cov") == ["passes"])
+    page.wait_for_url(lambda url: "cov" not in parse_qs(urlparse(url).query))  # the default again
     _wait_for_view(page, "v.zoom > 4 && Math.abs(v.lat - 18.4) < 1 && Math.abs(v.lon + 73.5) < 1")  # Haiti
     assert net.failed == [] and net.external == []
+
+
+def test_with_an_archive_the_map_opens_on_its_events(page: Page, live_server: str) -> None:
+    """A newcomer's first view: only the events with passes in the loaded archive, the map fitted to them;
+    "All events" shows the others, greyed."""
+    page.set_viewport_size({"width": 1440, "height": 960})
+    page.goto(live_server + "/")
+    _map_ready(page)
+    expect(page.get_by_label("With passes in the archive")).to_be_checked()
+    expect(page.locator("#map-summary")).to_contain_text("1 earthquake shown")
+    _wait_for_view(page, "v.zoom > 4 && Math.abs(v.lat - 18.4) < 1 && Math.abs(v.lon + 73.5) < 1")  # Haiti
+    page.get_by_label("All events").check()
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("cov") == ["all"])
+    expect(
+        page.locator("#catalog-map .legendtext").filter(has_text="no passes in the archive (")
+    ).to_be_visible()

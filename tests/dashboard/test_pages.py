@@ -112,3 +112,15 @@ def test_empty_window_outside_every_mission_says_no_satellite_flew(archive_setti
     """2013-05-24 Sea of Okhotsk (M8.3): after DEMETER, before CSES-01 — said instead of listing files."""
     page = _text(event_view.layout("usb000h4jh", EventState(), [], archive_settings))
     assert "no-orbit" in page and "No satellite of the workbench was flying then" in page
+
+
+def test_map_defaults_to_every_event_without_an_archive(empty_settings) -> None:
+    from dashboard.data import map_defaults
+
+    assert map_defaults(empty_settings) == MapState()
+
+
+def test_map_defaults_to_the_events_with_passes_of_an_archive(archive_settings) -> None:
+    from dashboard.data import map_defaults
+
+    assert map_defaults(archive_settings) == MapState(coverage="passes")

@@ -103,3 +103,15 @@ def test_event_state_from_the_browser_keys_the_same_cached_analysis(tmp_path) ->
     again = EventState(**through_js)
     assert again == state
     assert analysis_key(settings, "us6000f65h", again) == analysis_key(settings, "us6000f65h", state)
+
+
+def test_map_defaults_can_come_from_the_archive() -> None:
+    """With an archive the map defaults to the events with passes: the URL then states "all" and omits
+    "passes", and both parse back."""
+    from dataclasses import replace
+
+    passes = MapState(coverage="passes")
+    assert map_query(passes, passes) == "" and map_query(MapState(), passes) == "?cov=all"
+    assert parse_map_query("", passes) == (passes, [])
+    assert parse_map_query("?cov=all", passes)[0] == MapState()
+    assert parse_map_query("?q=Japan", passes)[0] == replace(passes, q="Japan")
