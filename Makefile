@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast check-install install install-test chromium prepare lint bench clean
+.PHONY: run test test-fast check-install install install-test chromium redis-server prepare lint bench clean worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+## Debian's Redis serves the Celery test (tests/dashboard/test_browser_celery.py) and `bench_load --celery`:
+## each starts its own redis-server on a free loopback port, keeping no data.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
+
 ## What the app shows: the built-in catalog summary, then the demo archives, datasets, experiments report
 ## and models (generated on the first run into data/generated/ and reports/demo/, reused afterwards).
 ## Chromium is what exports PNG/SVG/PDF figures (kaleido), so `make run` installs it too.
@@ -40,8 +47,16 @@ prepare: install chromium
 run: prepare
 	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
 
-## Everything: ruff and mypy, then the whole pytest suite (browser tests included).
-test: lint chromium
+## With REDIS_URL set, the dashboard (make run, gunicorn) queues its background jobs on that Redis and this
+## Celery worker runs them, here or on any host with the same code and data (docs/architecture.md,
+## "Background jobs"): REDIS_URL=redis://127.0.0.1:6379/0 make worker. More: WORKER_ARGS="-c 4".
+WORKER_ARGS ?=
+worker: install
+	@test -n "$(REDIS_URL)" || { echo "make worker: set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0" >&2; exit 2; }
+	$(BIN)/celery -A dashboard.worker worker --loglevel INFO $(WORKER_ARGS)
+
+## Everything: ruff and mypy, then the whole pytest suite (browser and Celery + Redis tests included).
+test: lint chromium redis-server
 	$(BIN)/python -m pytest
 
 ## ruff, mypy and pytest without the browser tests (no Chromium needed).

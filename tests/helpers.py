@@ -1,10 +1,20 @@
-"""Helpers shared by several test modules — small synthetic passes and pass archives, catalog texts, a
-browser network log. Test modules import them from here, never from one another; fixtures live in the
+"""Helpers shared by several test modules — small synthetic passes and pass archives, a tiny model
+registry, catalog texts, a browser network log, and services in their own processes (the dashboard, a Redis
+server, a Celery worker). Test modules import them from here, never from one another; fixtures live in the
 ``conftest.py`` files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -109,6 +119,19 @@ def build_tiny_archive(work_dir: Path) -> None:
     write_pass(straight_pass(2, origin + np.timedelta64(1, "s"), -78.0), root)
     write_pass(straight_pass(3, origin - np.timedelta64(50, "h"), 60.0, half="day"), root)
     scan_archive(root, workers=1, progress=False)
+
+
+def build_tiny_registry(work_dir: Path) -> None:
+    """Two quickly trained default models (SeqNetQuake and SVM) on a small seeded Samples set (L = 20,
+    the four protocol features) in ``work_dir/models``, and a second version of each trained on L = 10."""
+    from core.training import train_default_models
+    from tests.core.models.make_samples import make_samples
+
+    for L in (20, 10):
+        samples = make_samples(n_events=24, L=L, features=("Ne", "Te", "Ni_O", "Ti"), seed=1)
+        train_default_models(
+            samples, work_dir / "models", names=("seqnetquake", "svm"), n_boot=20, make_default=L == 20
+        )
 
 
 # ------------------------------------------------- straight line passes of known geometry (windows)
@@ -460,3 +483,135 @@ class NetworkLog:
                 and self.external.append(r.url)
             ),
         )
+
+
+# ------------------------------------- services: the dashboard, Redis and the dashboard's Celery worker
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: how long a service may take to come up before the helper gives up (a guard against a hang, not a
+#: performance limit: a worker imports torch and builds the app, slow on 2 shared cores)
+SERVICE_START_S = 300.0
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process_group(proc: subprocess.Popen, grace_s: float = 20.0) -> None:
+    """SIGTERM to ``proc``'s process group (started with ``start_new_session=True``), SIGKILL after
+    ``grace_s``, then SIGKILL to anything left in the group (e.g. a Celery pool process); ``proc`` is
+    reaped. Safe to call twice."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace_s)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, log: Path) -> None:
+    """Poll ``ready()`` until it is true; RuntimeError with the log's tail when ``proc`` exits first or
+    :data:`SERVICE_START_S` pass."""
+    deadline = time.monotonic() + SERVICE_START_S
+    while not ready():
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited ({proc.returncode}):\n{_log_tail(log)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} was not ready in {SERVICE_START_S:.0f} s:\n{_log_tail(log)}")
+        time.sleep(0.1)
+
+
+def _log_tail(path: Path, n: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """Debian's ``redis-server`` on 127.0.0.1 and a free port, in ``folder``, without persistence
+    (``--save '' --appendonly no``); yields its URL ``redis://127.0.0.1:PORT/0`` once it answers PING, and
+    stops it on exit. Raises FileNotFoundError when ``redis-server`` is not installed."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise FileNotFoundError("redis-server is not installed (`make redis-server` installs it)")
+    port = free_port()
+    log = folder / "redis.log"
+    cmd = [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    cmd += ["--dir", str(folder), "--logfile", str(log), "--daemonize", "no"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_until(lambda: _redis_answers(port), proc, "redis-server", log)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_process_group(proc)
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def celery_worker(
+    env: Mapping[str, str], log: Path, *, pool: str = "prefork", concurrency: int = 1
+) -> Iterator[subprocess.Popen]:
+    """``celery -A dashboard.worker worker`` (``env`` must hold ``REDIS_URL`` and the ``SEQNETQUAKE_*``
+    folders of the app it serves) in its own process group, its output in ``log``; yields the process once
+    the worker says it is ready, and stops the whole group (pool processes included) on exit."""
+    cmd = [sys.executable, "-m", "celery", "-A", "dashboard.worker", "worker", "--pool", pool]
+    cmd += ["--concurrency", str(concurrency), "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h"]
+    cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait_until(lambda: " ready." in log.read_text(errors="replace"), proc, "the Celery worker", log)
+        yield proc
+    finally:
+        stop_process_group(proc)
+
+
+@contextmanager
+def dashboard_server(env: Mapping[str, str], log: Path) -> Iterator[str]:
+    """``python -m dashboard`` on 127.0.0.1 and a free port with ``env`` (its own process: Dash registers
+    background callbacks process-wide, so a second app in the test process would take over another app's
+    jobs), its output in ``log``; yields its URL once ``/`` answers, and stops it on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "dashboard", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=dict(env), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait_until(lambda: _answers(url + "/"), proc, "the dashboard", log)
+        yield url
+    finally:
+        stop_process_group(proc)
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2).close()
+        return True
+    except OSError:
+        return False
