@@ -35,6 +35,9 @@ ALLOWED_WARNINGS: dict[str, str] = {
     # core.models.inputs.SamplesLike is a TypeAlias written as a string; pdoc cannot evaluate
     # ``"…" | None`` and shows the annotation as written ("SamplesLike | None"), which is what we want.
     r"^Error parsing type annotation SamplesLike \| None ": "string TypeAlias shown as written",
+    # NamedTuples' generated __init__ (core.synthetic.orbit.Track) lives in a namespace without the
+    # module's ``np``: pdoc shows the field annotations as written ("np.ndarray"), which is right.
+    r"^Error parsing type annotation ForwardRef\('np\.ndarray'\) for [\w.]+\.__init__\. ": "NamedTuple fields",
 }
 
 PAGE = """<!doctype html>
@@ -65,9 +68,12 @@ th {{ background: #f0f0f0; }}
 MARKDOWN_EXTRAS = ["tables", "fenced-code-blocks", "header-ids", "code-friendly", "cuddled-lists", "strike"]
 
 
-def _import_everything() -> None:
+def _import_everything() -> list[str]:
     """Import every module of the packages, and materialise the lazy attributes of ``__all__`` (packages
-    whose module ``__getattr__`` imports on first use, e.g. ``core.models``), so pdoc documents them."""
+    whose module ``__getattr__`` imports on first use, e.g. ``core.models``), so pdoc documents them;
+    returns the modules to name to pdoc: the packages, and each module that pdoc would not follow from its
+    package (one whose ``__all__`` — e.g. ``core.__all__``, a list of functions — does not list it)."""
+    names: list[str] = []
     for name in PACKAGES:
         pkg = importlib.import_module(name)
         mods = [pkg] + [
@@ -75,10 +81,17 @@ def _import_everything() -> None:
             for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{name}.")
             if not info.name.endswith("__main__")
         ]
+        names.append(name)
+        for mod in mods[1:]:  # pdoc follows the others from their package
+            parent, _, short = mod.__name__.rpartition(".")
+            listed = getattr(sys.modules[parent], "__all__", None)
+            if listed is not None and short not in listed:
+                names.append(mod.__name__)
         for mod in mods:
             for attr in getattr(mod, "__all__", ()):
                 if attr not in vars(mod) and hasattr(mod, "__getattr__"):
                     setattr(mod, attr, getattr(mod, attr))
+    return names
 
 
 def build_api(out: Path) -> list[str]:
@@ -97,8 +110,7 @@ def build_api(out: Path) -> list[str]:
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _import_everything()
-        pdoc.pdoc(*PACKAGES, output_directory=out)
+        pdoc.pdoc(*_import_everything(), output_directory=out)
     bad = []
     for w in caught:
         if f"{os.sep}pdoc{os.sep}" not in str(w.filename):
