@@ -37,7 +37,7 @@ ALLOWED_WARNINGS: dict[str, str] = {
     r"^Error parsing type annotation SamplesLike \| None ": "string TypeAlias shown as written",
     # NamedTuples' generated __init__ (core.synthetic.orbit.Track) lives in a namespace without the
     # module's ``np``: pdoc shows the field annotations as written ("np.ndarray"), which is right.
-    r"^Error parsing type annotation ForwardRef\('np\.ndarray'\) for [\w.]+\.__init__\. ": "NamedTuple fields",
+    r"^Error parsing type annotation ForwardRef\('np\.ndarray'\) for [\w.]+\.__init__\. ": "NamedTuple",
 }
 
 PAGE = """<!doctype html>
