@@ -275,7 +275,7 @@ ANALYSIS_STEPS: tuple[str, ...] = ("windowing", "loading models", "scoring")
 
 def registry_config_name(root: str | os.PathLike[str]) -> str:
     """The dataset configuration a registry's default models were trained on (``registry.json``'s
-    ``dataset_config``, e.g. ``cses-background`` for deviation features), when ``configs/datasets.toml``
+    ``dataset_config``, e.g. ``cses-background`` for deviation features), when ``core/configs/datasets.toml``
     defines it; else :data:`DEFAULT_SCORING_CONFIG`."""
     name = read_registry_info(root).dataset_config
     try:

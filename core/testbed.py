@@ -70,7 +70,7 @@ class TestbedSpec:
     ``difficulty``: ``None`` = the generator's own default; ``products``: ``None`` = each satellite's
     defaults; ``satellites``/``start``/``end`` (UTC day, ``end`` excluded) select the chunks to generate
     now (a chunk overlapping [start, end) is generated whole); ``datasets``: configuration names of
-    ``configs/datasets.toml`` (``None`` = :func:`testbed_datasets`, ``()`` = none)."""
+    ``core/configs/datasets.toml`` (``None`` = :func:`testbed_datasets`, ``()`` = none)."""
 
     __test__ = False  # not a pytest test class
 

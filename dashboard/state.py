@@ -136,7 +136,7 @@ def map_query(state: MapState, defaults: MapState | None = None) -> str:
     return f"?{urlencode(pairs)}" if pairs else ""
 
 
-#: The dataset configuration (configs/datasets.toml) whose window is the event view's default window.
+#: The dataset configuration (core/configs/datasets.toml) whose window is the event view's default window.
 DEFAULT_WINDOW_CONFIG = "cses-default"
 #: The radius (km) the ``km`` rule starts from while the default window uses the Dobrovolsky rule.
 FIXED_RADIUS_KM = 500.0

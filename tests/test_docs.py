@@ -43,7 +43,7 @@ def test_links_between_docs_pages_resolve() -> None:
 
 def test_docs_pages_named_in_the_code_exist() -> None:
     missing = []
-    for folder in ("core", "dashboard", "tests", "bench", "tools", "configs"):
+    for folder in ("core", "dashboard", "tests", "bench", "tools"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix not in (".py", ".toml") or not path.is_file():
                 continue

@@ -26,7 +26,8 @@ def dataset_command(
         Path | None, typer.Option(help="archive folder of pass files (indexed if needed)")
     ] = None,
     config: Annotated[
-        list[str] | None, typer.Option(help="named configuration(s) of configs/datasets.toml (repeatable)")
+        list[str] | None,
+        typer.Option(help="named configuration(s) of core/configs/datasets.toml (repeatable)"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="NetCDF file (default: work dir, name + cache key)")

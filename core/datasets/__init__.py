@@ -2,7 +2,7 @@
 event-level splits, one NetCDF file per dataset (the Samples contract), cached.
 
 Events, splits, negatives and their exclusions, the output, parallelism, caching and the named
-configurations of ``configs/datasets.toml``: ``docs/datasets.md``; the Samples contract:
+configurations of ``core/configs/datasets.toml``: ``docs/datasets.md``; the Samples contract:
 ``docs/data-contracts.md`` (section "Samples"). Units: magnitudes in catalog units, depths km, days in
 days.
 

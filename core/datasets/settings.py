@@ -1,6 +1,6 @@
 """Dataset settings: :class:`DatasetSettings` (the window settings plus event selection, negatives,
 splits and seed), the satellites' default split periods, and the named configurations of
-``configs/datasets.toml`` (:func:`load_configs`, :func:`get_config`).
+``core/configs/datasets.toml`` (:func:`load_configs`, :func:`get_config`).
 
 Every key and the configuration file's layout: ``docs/datasets.md``. Magnitudes in catalog units, depths
 km, days in days; split periods whole UTC days, inclusive.
@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.config import REPO_ROOT
 from core.windows import WindowSettings
 
 __all__ = [
@@ -34,7 +33,7 @@ __all__ = [
 ]
 
 
-CONFIG_PATH: Path = REPO_ROOT / "configs" / "datasets.toml"
+CONFIG_PATH: Path = Path(__file__).resolve().parents[1] / "configs" / "datasets.toml"  # package data
 
 
 NEGATIVE_MODES: tuple[str, ...] = ("same_place", "random_place", "none")

@@ -1,7 +1,7 @@
 """The paper suite: regenerate the structure of Xiong et al. (2021)'s results from our own runs.
 
 :func:`run_paper_suite` trains the models of experiments (a)–(f) on Samples datasets keyed by their
-configuration name (``configs/datasets.toml``) and writes CSV tables, figures, ``report.md`` and
+configuration name (``core/configs/datasets.toml``) and writes CSV tables, figures, ``report.md`` and
 ``suite.json`` to a folder. The tables, the dataset keys and the protocol of every fit:
 ``docs/evaluation.md`` (section "The paper suite"); the committed run: ``docs/protocol.md``.
 

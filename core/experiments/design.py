@@ -1,4 +1,4 @@
-"""The paper suite's design: the dataset keys (configurations of ``configs/datasets.toml``) each
+"""The paper suite's design: the dataset keys (configurations of ``core/configs/datasets.toml``) each
 experiment uses, the variant families (a)–(c), the suite's parts and its training seeds.
 
 The tables and the protocol of every fit: ``docs/evaluation.md`` (section "The paper suite").
@@ -56,7 +56,7 @@ FAMILIES: dict[str, dict[str, str]] = {
     },
     "c_day_night": {"cses-default": "night", "cses-day": "day", "cses-both": "day + night"},
 }
-#: Every dataset configuration (``configs/datasets.toml``) the full suite uses.
+#: Every dataset configuration (``core/configs/datasets.toml``) the full suite uses.
 PAPER_SUITE_CONFIGS: tuple[str, ...] = (
     DEFAULT_KEY,
     SOURCE_KEY,

@@ -62,7 +62,7 @@ def test_event_state_round_trip_and_bad_values() -> None:
 
 
 def test_event_state_defaults_are_the_default_configuration_window(monkeypatch) -> None:
-    """One source: the event view's default window is cses-default's (configs/datasets.toml)."""
+    """One source: the event view's default window is cses-default's (core/configs/datasets.toml)."""
     from core.datasets import get_config
     from dashboard import state
 
