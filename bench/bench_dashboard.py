@@ -34,6 +34,7 @@ import numpy as np
 from bench.results import emit, metric
 from core.catalog import filter_catalog, load_default_catalog
 from core.config import Settings, default_settings
+from core.demo import DEMO
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,9 +45,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-#: The demo archive's span and region (``data/generated/archive/demo.json``); events of M ≥ 6 inside it.
-DEMO_SPAN = ("2021-01-01", "2021-09-30")
-DEMO_BBOX = (95.0, -50.0, 180.0, 55.0)
+#: The demo archive's CSES-01 span and region (``core.demo.DEMO``); events of M ≥ 6 inside it.
+DEMO_SPAN = (DEMO.start, DEMO.end)
+DEMO_BBOX = DEMO.region
 N_EVENTS = 10
 MAP_REPEATS = 3
 EXPORT_REPEATS = 5

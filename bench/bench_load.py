@@ -9,12 +9,12 @@ their answers trigger in turn (an output that is another callback's input, new c
 ``children``; the one clientside callback that hands the page's pending analysis to its job,
 :data:`CLIENTSIDE_PASSTHROUGH`, is done here), until nothing is left to fire. Payloads are built from the
 dependencies and the layouts the server returns, so new inputs, outputs or chained callbacks of the app are
-followed without editing this file. A background callback (Dash ``DiskcacheManager``) is polled as the
-renderer polls it: the first POST starts a job and answers its signed ``cacheKey`` and ``job``; the client
-re-POSTs with ``endId``, ``cacheKey`` and ``job`` in the query string (inputs nulled) every ``interval`` ms
-(from the dependencies) until the answer carries ``response``. A visit fails when a request fails or answers
-nonsense, when a background result is lost (HTTP 204 while polling) or when a panel the page must show never
-gets its data (map page: the map figure; event page: the tracks map and the analysis panel).
+followed without editing this file. A background callback is polled as the renderer polls it: the first
+POST starts a job and answers its signed ``cacheKey`` and ``job``; the client re-POSTs with ``endId``,
+``cacheKey`` and ``job`` in the query string (inputs nulled) every ``interval`` ms (from the dependencies)
+until the answer carries ``response``. A visit fails when a request fails or answers nonsense, when a
+background result is lost (HTTP 204 while polling) or when a panel the page must show never gets its data
+(map page: the map figure; event page: the tracks map and the analysis panel).
 
 The user path: the map page (``/``), then an event page (``/event/<id>``). The events are the M ≥ 6
 earthquakes of the demo archive (``bench_dashboard``'s choice). Phases: a warm-up pass over the events that
@@ -33,22 +33,31 @@ processes) is killed at the end, also on an error, Ctrl-C or SIGTERM. By default
 temporary copy of the work dir (symbolic links to the archive, models and datasets, an empty ``cache/``), so
 the run starts cold and leaves the real caches alone; ``--real-cache`` serves ``data/generated`` as it is.
 
+Background jobs: by default as the README's command runs them, each forked by the gunicorn worker that got
+the request (Dash ``DiskcacheManager``, ``dashboard.jobs.SharedJobs``). ``--celery``: as with ``REDIS_URL``
+set — a ``redis-server`` on another free loopback port (no persistence), one Celery worker
+(``celery -A dashboard.worker worker``, prefork, ``--celery-workers`` processes: default the cores) and
+gunicorn with ``REDIS_URL`` pointing at it; the worker and Redis are stopped at the end like gunicorn, and
+their figures go to ``bench.results`` as ``load-celery``.
+
 The load generator shares the machine with the server (CPU seconds of both are printed per phase). Prints
 figures, asserts nothing; headline figures also go to ``bench.results``. Usage::
 
-    python -m bench.bench_load [--clients 20] [--passes 3] [--workers 2] [--time-limit 300]
+    python -m bench.bench_load [--clients 20] [--passes 3] [--workers 2] [--time-limit 300] [--celery]
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import datetime
 import json
 import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -566,6 +575,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds so far of process ``pid``, its live descendants and the children it reaped."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        t = proc.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for child in proc.children(recursive=True):
+            try:
+                c = child.cpu_times()
+                total += c.user + c.system
+            except psutil.Error:
+                continue
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def _worker_problems(log: Path) -> list[str]:
+    """Lines of the Celery worker's log that tell of trouble (errors, lost or unregistered tasks)."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    keys = ("ERROR", "CRITICAL", "WorkerLostError", "unregistered task", "Traceback")
+    return [line for line in lines if any(k in line for k in keys)]
+
+
 def _work_copy(work_dir: Path, into: Path) -> Path:
     """``into/work``: symbolic links to everything of ``work_dir`` except its ``cache/`` (left empty)."""
     root = into / "work"
@@ -843,7 +881,17 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=int, default=5, help="event pages of the single-user phase (default 5; 0: skip)"
     )
     ap.add_argument("--real-cache", action="store_true", help="serve data/generated with its own caches")
+    ap.add_argument(
+        "--celery", action="store_true", help="background jobs on a Celery worker through a new redis-server"
+    )
+    ap.add_argument(
+        "--celery-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes of the Celery worker's prefork pool (default: the cores)",
+    )
     args = ap.parse_args(argv)
+    bench_name = "load-celery" if args.celery else "load"
 
     from bench import bench_dashboard
     from core.config import default_settings
@@ -854,7 +902,11 @@ def main(argv: list[str] | None = None) -> int:
     index = settings.work_dir / "archive" / "pass_index.parquet"
     if not index.exists():
         print(f"No demo archive at {index.parent}: `make run` (or `python -m core prepare`) must run first.")
-        emit("load", [], skipped="no demo archive")
+        emit(bench_name, [], skipped="no demo archive")
+        return 0
+    if args.celery and shutil.which("redis-server") is None:
+        print("--celery needs Debian's redis-server: `make redis-server` installs it.")
+        emit(bench_name, [], skipped="no redis-server")
         return 0
     bench_dashboard.N_EVENTS = args.events
     events = [str(e["event_id"]) for e in bench_dashboard._pick_events(settings)]
@@ -864,6 +916,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.clients} users, {args.passes} timed passes, gunicorn -w {args.workers}"
         + (f" --threads {args.threads}" if args.threads > 1 else " (sync workers)")
         + f", time limit {args.time_limit:.0f} s"
+    )
+    print(
+        f"background jobs: Celery worker (prefork -c {args.celery_workers}) through redis-server"
+        if args.celery
+        else "background jobs: forked by the gunicorn workers (DiskcacheManager)"
     )
     print(f"{len(events)} events (M ≥ 6 of the demo archive): {', '.join(events)}")
     rec = Recorder()
@@ -875,29 +932,55 @@ def main(argv: list[str] | None = None) -> int:
     restarts = 0
     cpu: dict[str, tuple[float, float, float]] = {}
     loads: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp, _signals_raise():
+    worker_problems: list[str] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="bench_load_") as tmp,
+        _signals_raise(),
+        contextlib.ExitStack() as services,  # redis-server and the Celery worker (--celery), closed last
+    ):
         tmp_path = Path(tmp)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop("REDIS_URL", None)  # the default mode forks its jobs whatever the environment says
         if not args.real_cache:
             env["SEQNETQUAKE_WORK_DIR"] = str(_work_copy(settings.work_dir, tmp_path))
+        worker_log = tmp_path / "celery-worker.log"
+        worker_pid: int | None = None
         try:
+            if args.celery:
+                from tests.helpers import redis_server
+
+                env["REDIS_URL"] = services.enter_context(redis_server(tmp_path))
+                print(f"redis-server at {env['REDIS_URL']}")
             server = Gunicorn(tmp_path, args.workers, args.threads, env)
             t0 = time.perf_counter()
+            if args.celery:  # booting beside gunicorn's workers
+                from tests.helpers import celery_worker
+
+                n = args.celery_workers
+                worker = services.enter_context(celery_worker(env, worker_log, concurrency=n))
+                worker_pid = worker.pid
+                print(f"celery -A dashboard.worker worker -c {args.celery_workers}: ready in "
+                      f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
             server.wait_ready(min(deadline, time.monotonic() + BOOT_S))
             print(
                 f"{' '.join(server.cmd[2:])}\n  {args.workers} workers ready in "
                 f"{time.perf_counter() - t0:.1f} s"
             )
+
+            def cpu_now() -> tuple[float, float]:
+                own, jobs_cpu = server.cpu()
+                return own, jobs_cpu + (_tree_cpu(worker_pid) if worker_pid is not None else 0.0)
+
             for phase, jobs, seed in _phases(events, args):
                 n_visits = sum(len(v) for v in jobs)
                 print(f"{phase}: {PHASES[phase]} — {len(jobs)} user(s), {n_visits} page visits …")
-                cpu_before = (time.process_time(), server.cpu())
+                cpu_before = (time.process_time(), cpu_now())
                 walls[phase], skipped[phase] = _run_users(jobs, server.base, rec, deadline, phase, seed)
-                client, (own, jobs_cpu) = time.process_time(), server.cpu()
+                client, (own, jobs_cpu) = time.process_time(), cpu_now()
                 cpu[phase] = (client - cpu_before[0], own - cpu_before[1][0], jobs_cpu - cpu_before[1][1])
                 loads[phase] = os.getloadavg()[0]
         except KeyboardInterrupt:
-            print("\ninterrupted: stopping gunicorn")
+            print("\ninterrupted: stopping gunicorn" + (", Celery and redis-server" if args.celery else ""))
             raise
         except Exception as exc:  # reported; the figures so far are still printed
             print(f"load test stopped: {_why(exc)}")
@@ -907,6 +990,8 @@ def main(argv: list[str] | None = None) -> int:
                 restarts = max(0, server.n_ready() - args.workers)
                 problems, traceback = server.log_problems()
                 server.stop()
+            if worker_pid is not None:
+                worker_problems = _worker_problems(worker_log)
     results: dict[str, dict[str, dict[str, Any]]] = {}
     cores = os.cpu_count() or 1
     for phase in PHASES:
@@ -915,8 +1000,9 @@ def main(argv: list[str] | None = None) -> int:
         results[phase] = summarise(records, phase)
         print_table(f"{phase.upper()}: {PHASES[phase]}", results[phase], walls[phase])
         client, own, jobs_cpu = cpu[phase]
+        where = "the Celery worker's jobs" if args.celery else "their background jobs"
         print(
-            f"CPU in this phase: gunicorn workers {own:.0f} s + their background jobs {jobs_cpu:.0f} s, load "
+            f"CPU in this phase: gunicorn workers {own:.0f} s + {where} {jobs_cpu:.0f} s, load "
             f"generator {client:.0f} s — of {walls[phase] * cores:.0f} core-seconds ({cores} cores); load "
             f"average at its end {loads[phase]:.2f}"
         )
@@ -929,6 +1015,10 @@ def main(argv: list[str] | None = None) -> int:
         print("the last traceback in the gunicorn log:")
         for line in traceback:
             print(f"  | {line[:200]}")
+    if args.celery:
+        print(f"Celery worker: {len(worker_problems)} log line(s) of trouble")
+        for line in worker_problems[:10]:
+            print(f"  {line[:200]}")
     examples = _error_examples(records)
     if examples:
         print("errors (count × kind: first line):")
@@ -942,13 +1032,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"target p95 ≤ {TARGET_CALLBACK_P95_S} s warm, {kind}: {_fmt(r['p95'])} s — "
                   f"{'met' if ok else 'MISSED'}")  # fmt: skip
     emit(
-        "load",
+        bench_name,
         _metrics(results, args),
         tables=results,
         cpu_s={k: dict(zip(("load generator", "workers", "jobs"), v, strict=True)) for k, v in cpu.items()},
         restarts=restarts,
         log_problems=problems[:20],
         last_traceback=traceback,
+        worker_log_problems=worker_problems[:20],
     )
     return 0
 
@@ -983,13 +1074,14 @@ def _phases(
 
 
 def _metrics(results: dict[str, dict[str, dict[str, Any]]], args: argparse.Namespace) -> list[dict[str, Any]]:
-    setup = f"{args.clients} users, gunicorn -w {args.workers}, warm"
+    celery = f", jobs on Celery -c {args.celery_workers}" if args.celery else ""
+    setup = f"{args.clients} users, gunicorn -w {args.workers}{celery}, warm"
     timed, cold = results.get("timed", {}), results.get("warm-up", {})
     out = []
     if cold.get(OVERALL):
         visits = [cold[k] for k in VISIT_KINDS if k in cold]
         failed = sum(v["errors"] for v in visits)
-        how = "cold caches, every user at once"
+        how = f"cold caches, every user at once{celery}"
         note = f"of {sum(v['n'] for v in visits)}; {how}"
         out.append(metric("load test, warm-up: failed page visits", failed, "count", 0, note=note))
         if K_ANALYSIS_PANEL in cold:
