@@ -10,7 +10,8 @@ its row with its error and no geometry, so the scan never stops and the report l
 :func:`passes_crossing` answers "which passes cross this circle between t0 and t1" with the index's
 R-tree, without opening any file. Scans are incremental: a file whose size and modification time are
 unchanged is not read again. The unit of parallel work is one file, run through dask — a local process
-pool by default, a ``dask.distributed`` cluster when a scheduler address is given.
+pool by default, a ``dask.distributed`` cluster when a scheduler address is given (whose workers must see
+the archive at the same absolute path: :mod:`core.cluster` checks it first).
 """
 
 from __future__ import annotations
@@ -185,14 +186,24 @@ def _map(
         from tqdm import tqdm
 
         return [func(p, root) for p in tqdm(items, desc="indexing", unit="file", disable=not progress)]
+    if scheduler is not None:
+        from core.cluster import map_on_cluster
+
+        # every worker must see the archive at the client's absolute path: checked before submitting
+        return map_on_cluster(
+            scheduler,
+            func,
+            items,
+            (root,),
+            paths=[root],
+            tasks_per_thread=4,
+            desc="indexing",
+            unit="file",
+            progress=progress,
+        )
     import dask.bag as db
 
     bag = db.from_sequence(items, npartitions=min(len(items), max(workers, 1) * 4)).map(func, root)
-    if scheduler is not None:
-        from dask.distributed import Client
-
-        with Client(scheduler) as client:
-            return list(client.compute(bag).result())
     from dask.diagnostics import ProgressBar
 
     with ProgressBar(minimum=2.0) if progress else contextlib.nullcontext():
@@ -211,7 +222,8 @@ def scan_archive(
 
     Files whose size and mtime match the previous index are reused without being opened; rows of files
     that disappeared are dropped. Unreadable files keep a row with their ``error``. The index is written
-    atomically. ``scheduler`` is a dask.distributed address; otherwise ``workers`` local processes
+    atomically. ``scheduler`` is a dask.distributed address (every worker must see ``root`` at its absolute
+    path here, else :class:`core.cluster.SharedPathError`); otherwise ``workers`` local processes
     (default: all cores).
     """
     t0 = time.perf_counter()

@@ -182,28 +182,42 @@ def _run_all(
         for b in tqdm(batches, desc="windowing", unit="batch", disable=not progress):
             results.extend(_run_batch(b, str(root), window))
         return results
+    if scheduler is not None:
+        from core.cluster import map_on_cluster
+
+        # workers open the files by the client's absolute paths: every worker must see the archive and
+        # the files the selections name (checked before submitting)
+        absolute = root.resolve()
+        files = sorted(
+            {absolute / rel for _, sel in work for g in (*sel.groups, *sel.background) for _, rel in g.paths}
+        )
+        parts = map_on_cluster(
+            scheduler,
+            _run_batch,
+            batches,
+            (str(absolute), window),
+            paths=[absolute, *files],
+            desc="windowing",
+            unit="batch",
+            progress=progress,
+        )
+        return [r for part in parts for r in part]
     import dask
     from dask import delayed
 
     tasks = [delayed(_run_batch)(b, str(root), window) for b in batches]
-    if scheduler is not None:
-        from dask.distributed import Client
+    import contextlib
+    import multiprocessing as mp
 
-        with Client(scheduler) as client:
-            parts = client.compute(tasks, sync=True)
-    else:
-        import contextlib
-        import multiprocessing as mp
+    from dask.diagnostics import ProgressBar
 
-        from dask.diagnostics import ProgressBar
-
-        # fork where available: workers inherit the loaded libraries and space-weather tables
-        context = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with (
-            dask.config.set({"multiprocessing.context": context}),
-            ProgressBar(minimum=2.0) if progress else contextlib.nullcontext(),
-        ):
-            parts = dask.compute(*tasks, scheduler="processes", num_workers=workers)
+    # fork where available: workers inherit the loaded libraries and space-weather tables
+    context = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with (
+        dask.config.set({"multiprocessing.context": context}),
+        ProgressBar(minimum=2.0) if progress else contextlib.nullcontext(),
+    ):
+        parts = dask.compute(*tasks, scheduler="processes", num_workers=workers)
     return [r for part in parts for r in part]
 
 
@@ -269,7 +283,9 @@ def build_dataset(
     - ``index``: the archive's pass index (default: :func:`core.archive.scan_archive`, incremental);
     - ``out``: the NetCDF file (default ``Settings().work_dir/datasets/<name>-<cache key>.nc``); when it
       exists with the same cache key it is loaded, not rebuilt (``force=True`` rebuilds);
-    - ``scheduler``: dask.distributed address; else ``workers`` local processes (default all cores).
+    - ``scheduler``: dask.distributed address, whose workers must see the archive and its files at their
+      absolute paths here (else :class:`core.cluster.SharedPathError`); else ``workers`` local processes
+      (default all cores).
 
     Returns ``(dataset, report)``; the report's ``cached`` says whether it was loaded.
     """

@@ -408,22 +408,13 @@ def test_local_processes_or_a_scheduler_address(archive, monkeypatch, tmp_path) 
     assert calls == ["processes"]
     clients = []
 
-    class FakeClient:
-        def __init__(self, address):
-            clients.append(address)
+    def on_cluster(scheduler, func, items, args=(), **kwargs):  # a real cluster: tests/core/test_cluster.py
+        clients.append(scheduler)
+        return [func(item, *args) for item in items]
 
-        def __enter__(self):
-            return self
+    import core.cluster
 
-        def __exit__(self, *exc):
-            return False
-
-        def compute(self, tasks, sync):
-            return [t.compute(scheduler="sync") for t in tasks]
-
-    import dask.distributed
-
-    monkeypatch.setattr(dask.distributed, "Client", FakeClient)
+    monkeypatch.setattr(core.cluster, "map_on_cluster", on_cluster)
     build_dataset(
         settings(negatives="none", seed=9),
         archive,
