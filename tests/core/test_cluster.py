@@ -48,8 +48,9 @@ def _local_cluster(n_workers: int) -> distributed.LocalCluster:
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of a LocalCluster: 2 worker processes, 1 thread each, loopback only, no dashboard."""
-    with _local_cluster(2) as cluster, distributed.Client(cluster) as client:
-        client.wait_for_workers(2, timeout=CONNECT_S)
+    with _local_cluster(2) as cluster:
+        with distributed.Client(cluster) as client:  # closed again: no default client during the tests
+            client.wait_for_workers(2, timeout=CONNECT_S)
         yield cluster.scheduler_address
 
 
