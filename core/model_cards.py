@@ -137,11 +137,17 @@ class ModelCard:
     seeds: dict[str, Any] | None
     periods: dict[str, tuple[str, str]]
     seen_events: dict[str, frozenset[str]] = field(default_factory=dict)
+    model_type: str = ""
+    validation: dict[str, float] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
-        """The model's name for people."""
-        return DISPLAY_NAMES.get(self.name, self.name)
+        """The model's name for people (with its satellite when registered under another name, e.g.
+        "SeqNetQuake (DEMETER)")."""
+        if self.name in DISPLAY_NAMES:
+            return DISPLAY_NAMES[self.name]
+        kind = DISPLAY_NAMES.get(self.model_type, self.name)
+        return f"{kind} ({self.satellite})" if self.satellite else kind
 
     def seen_in(self, event_id: str) -> str | None:
         """The split (``train`` or ``validation``) that held ``event_id``, or None: the event was not
@@ -160,7 +166,13 @@ class ModelCard:
             return f"{s['mean']:.2f}{sd}, 95 % CI [{s['lo']:.2f}, {s['hi']:.2f}]"
         value, lo, hi = self.test.get(level, (math.nan, math.nan, math.nan))
         if not math.isfinite(value):
-            return "not measured (no test split)"
+            val = self.validation.get(level, math.nan)
+            tuned = (
+                f"; validation MCC {val:.2f}, which chose its thresholds: optimistic"
+                if math.isfinite(val)
+                else ""
+            )
+            return f"not measured (no test split{tuned})"
         return f"{value:.2f}, 95 % CI [{lo:.2f}, {hi:.2f}] (one seed; seed spread not measured)"
 
     def chance_level(self, level: str = "event") -> bool:
@@ -173,13 +185,15 @@ class ModelCard:
     def trust(self, event_id: str) -> tuple[str, str]:
         """How far to trust this model's score for ``event_id``: ``(level, sentence)``, level one of
         ``seen`` (the event was in its training or validation split: not a prediction), ``unknown`` (no
-        record of its splits), ``chance`` (its test MCC interval reaches 0: the score means nothing) or
-        ``held-out``."""
+        record of its splits), ``untested`` (no test split), ``chance`` (its test MCC interval reaches 0:
+        the score means nothing) or ``held-out``."""
         split = self.seen_in(event_id)
         if split is not None:
             return "seen", f"seen in training ({split} split) — this score is not a prediction"
         if not self.seen_events:
             return "unknown", "its training events were not recorded: it may have seen this event"
+        if not (self.seeds or math.isfinite(self.test.get("event", (math.nan,))[0])):
+            return "untested", "never tested on held-out events: how far to trust it is unknown"
         if self.chance_level("event"):
             return "chance", "its test event MCC is not above chance: the score means nothing"
         return "held-out", "held-out event: a prediction (see its test MCC)"
@@ -229,4 +243,9 @@ def model_card(model: Any, registry: RegistryInfo | None = None) -> ModelCard:
             for s in sorted(splits, key=lambda s: (SPLITS.index(s) if s in SPLITS else len(SPLITS), s))
         },
         seen_events={s: frozenset(v.get("event_ids", ())) for s, v in splits.items() if s in SEEN_SPLITS},
+        model_type=str(training.get("model") or model.name),
+        validation={
+            level: _float(((model.metrics.get("validation") or {}).get(level) or {}).get("mcc"))
+            for level in _LEVELS
+        },
     )

@@ -137,12 +137,16 @@ def _coord(samples: xr.Dataset, name: str, n: int, fill: Any) -> np.ndarray:
     return np.full(n, fill)
 
 
-def _made_alike(model: LoadedModel, made: dict[str, Any] | None) -> bool:
+def _made_alike(model: LoadedModel, made: dict[str, Any] | None, satellites: set[str]) -> bool:
     """False when the model's training sequences were made otherwise than these (e.g. raw log densities
-    vs deviations from the quiet background, which carry the same feature names); True where either side
-    does not say."""
-    dataset = (model.settings.get("training") or {}).get("dataset") or {}
-    trained = value_settings(dataset.get("settings"))
+    vs deviations from the quiet background, which carry the same feature names) or come from another
+    satellite (a CSES-01 model does not score DEMETER sequences unasked); True where either side does not
+    say."""
+    training = model.settings.get("training") or {}
+    satellite = training.get("satellite")
+    if satellite and satellites and satellites != {satellite}:
+        return False
+    trained = value_settings((training.get("dataset") or {}).get("settings"))
     if made is None or trained is None:
         return True
     return all(made[k] == trained[k] for k in made.keys() & trained.keys())
@@ -159,8 +163,8 @@ def score_event(
 
     ``models``: ``{name: LoadedModel}`` (default: :func:`scoring_models` of ``root``). Each model sees the
     features it was trained on, by name; a model whose features or sequence length the samples do not
-    offer, or whose training sequences were made otherwise (:data:`core.models.inputs.VALUE_SETTINGS`), is
-    skipped with a row whose ``probability`` is NaN. Columns: :data:`SCORE_COLUMNS`
+    offer, or whose training sequences were made otherwise (:data:`core.models.inputs.VALUE_SETTINGS`) or
+    by another satellite, is skipped with a row whose ``probability`` is NaN. Columns: :data:`SCORE_COLUMNS`
     (``event_probability``/``event_decision`` repeat on the rows of one model). An event without samples
     gives an empty table with these columns.
     """
@@ -187,6 +191,11 @@ def score_event(
     }
     available = set(feature_names(samples_for_event))
     made = value_settings(samples_for_event.attrs.get("settings"))
+    satellites = (
+        set(np.asarray(samples_for_event["satellite"].values).astype(str))
+        if "satellite" in samples_for_event.coords
+        else set()
+    )
     inputs: dict[tuple[str, ...] | None, np.ndarray] = {}
     columns: dict[str, list[Any]] = {c: [] for c in SCORE_COLUMNS}
     for name, model in models.items():
@@ -195,7 +204,7 @@ def score_event(
             rule is not None
             and (feats is None or set(feats) <= available)
             and (model.seq_len is None or model.seq_len == samples_for_event.sizes.get("step"))
-            and _made_alike(model, made)
+            and _made_alike(model, made, satellites)
         )
         prob = np.full(n, np.nan)
         ev_prob = np.full(n, np.nan)

@@ -581,6 +581,7 @@ def train_model(
     persist: bool = True,
     min_events_per_class: int | None = None,
     suite: Mapping[str, Any] | None = None,
+    registry_name: str | None = None,
     verbose: bool = False,
 ) -> TrainResult:
     """Train model ``name`` on a Samples dataset the protocol's way and (optionally) register it.
@@ -601,6 +602,8 @@ def train_model(
     memory) and resumes (see :func:`search_hyperparameters`); ``verbose`` prints its per-trial progress.
     ``suite``: the model's seed statistics from an experiments suite (:func:`core.model_cards.suite_summary`),
     kept for its model card beside the split periods and the events it was fitted and tuned on.
+    ``registry_name``: the name it is saved under (default ``name``; e.g. ``seqnetquake_demeter`` for a
+    second SeqNetQuake trained on another satellite).
     """
     splits = split_names(samples)
     if "train" not in splits or "validation" not in splits:
@@ -664,7 +667,7 @@ def train_model(
 
         result.record = save_model(
             model,
-            name,
+            registry_name or name,
             root=registry_root,
             rule=pipe.rule,
             metrics=result.metrics(),
@@ -683,6 +686,7 @@ def train_model(
                 "satellite": satellite,
                 "n_samples": {s: int((samples["split"].values.astype(str) == s).sum()) for s in splits},
                 "class_weight": "inverse class frequency of the training labels (balanced)",
+                "model": name,
                 "splits": split_summary(samples),
                 "suite": dict(suite) if suite is not None else None,
             },

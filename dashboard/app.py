@@ -18,7 +18,7 @@ from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
 from dashboard.basemap import BasemapError, basemap_geojson_bytes
 from dashboard.components.event_card import message
-from dashboard.data import map_defaults
+from dashboard.data import event_defaults, find_event, map_defaults
 from dashboard.exports import export_file
 from dashboard.jobs import attach, job_manager, warm_imports
 from dashboard.pages import data_coverage, event_view, experiments, map_explorer
@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None) -> Dash:
             map_state, problems = parse_map_query(search, map_defaults(settings))
             return map_explorer.layout(map_state, problems, settings)
         if name == "event":
-            event_state, problems = parse_event_query(search)
+            event_state, problems = parse_event_query(
+                search, event_defaults(find_event(settings, params["event_id"]))
+            )
             return event_view.layout(params["event_id"], event_state, problems, settings)
         if name == "data":
             return data_coverage.layout(settings)

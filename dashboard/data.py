@@ -117,6 +117,13 @@ def covered_event_ids(settings: Settings) -> frozenset[str]:
     return _covered_at(settings, mtime_ns)
 
 
+def event_defaults(event: dict[str, Any] | None) -> EventState:
+    """The event view's window where its URL says nothing: the protocol's (:class:`EventState`), on the
+    satellite that flew at the event's time (DEMETER for 2004–2010 events)."""
+    era = str(satellite_era(event["time"])[0]) if event is not None else ""
+    return EventState(satellite=era) if era and era != EventState().satellite else EventState()
+
+
 def map_defaults(settings: Settings) -> MapState:
     """The map's state where its URL says nothing: the events with passes in the archive when an archive
     holds any (a newcomer's first click lands on data; "All events" shows the rest, greyed), else every

@@ -199,8 +199,9 @@ _EVENT_PARSERS = {
 }
 
 
-def parse_event_query(search: str | None) -> tuple[EventState, list[str]]:
-    """Parse the event view's query (``?half=day&days=3&L=30``); bad values keep defaults, with messages."""
+def parse_event_query(search: str | None, defaults: EventState | None = None) -> tuple[EventState, list[str]]:
+    """Parse the event view's query (``?half=day&days=3&L=30``); a value the URL does not give (or gives
+    wrong, with a message) is taken from ``defaults`` (:class:`EventState` ``()`` when None)."""
     raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     values: dict[str, Any] = {}
     problems: list[str] = []
@@ -210,12 +211,13 @@ def parse_event_query(search: str | None) -> tuple[EventState, list[str]]:
                 values[name] = parse(raw[name])
             except (ValueError, TypeError) as exc:
                 problems.append(f"URL parameter {name}={raw[name]!r} ignored ({exc}).")
-    return replace(EventState(), **values), problems
+    return replace(defaults or EventState(), **values), problems
 
 
-def event_query(state: EventState) -> str:
-    """The query string (with ``?``, or empty) holding the non-default values of ``state``."""
-    default = asdict(EventState())
+def event_query(state: EventState, defaults: EventState | None = None) -> str:
+    """The query string (with ``?``, or empty) holding the values of ``state`` that differ from
+    ``defaults`` (:class:`EventState` ``()`` when None)."""
+    default = asdict(defaults or EventState())
     pairs = {
         f.name: (f"{v:g}" if isinstance(v, float) else v)
         for f in fields(EventState)

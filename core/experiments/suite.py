@@ -630,11 +630,13 @@ class _Suite:
         report: Path,
         *,
         default: bool,
+        registry_name: str | None = None,
     ) -> list[str]:
         """Save the first seed's fit of each model of ``names`` on dataset ``key`` into ``registry`` with its
         model card (:mod:`core.model_cards`: the seed statistics of its ``table`` row, the split periods
         and events); a model already registered for this dataset is kept (a rerun resumes). The fit is
-        the suite's own (same parameters and seed), redone because the suite keeps no weights."""
+        the suite's own (same parameters and seed), redone because the suite keeps no weights.
+        ``registry_name``: the name a single model is saved under (default its own)."""
         from core.model_cards import suite_summary
         from core.models.registry import list_models
         from core.training import train_model
@@ -643,7 +645,7 @@ class _Suite:
         h = self.hashes[key]
         saved = []
         for name in names:
-            if ((done["name"] == name) & (done["dataset_hash"] == h)).any():
+            if ((done["name"] == (registry_name or name)) & (done["dataset_hash"] == h)).any():
                 continue
             rows = table[(table["model"] == name) & (table["dataset_hash"] == h) & (table["split"] == "test")]
             self.progress(f"register {name} trained on {key} (seed {self.seed})")
@@ -658,9 +660,14 @@ class _Suite:
                 make_default=default,
                 min_events_per_class=self.min_events,
                 suite=suite_summary(rows.iloc[0], report) if len(rows) else None,
+                registry_name=registry_name,
             )
             saved.append(name)
         return saved
+
+
+#: the registry name of SeqNetQuake trained on the DEMETER source dataset (beside the CSES-01 models)
+SOURCE_MODEL_NAME = "seqnetquake_demeter"
 
 
 def _register_suite(
@@ -684,6 +691,17 @@ def _register_suite(
             usable = key in suite.data and value_settings(suite.data[key].attrs.get("settings")) == made
             if usable and key != main_key and (lengths["dataset"] == key).any():  # scores the main's way
                 suite.register(key, ["seqnetquake"], lengths, registry, report, default=False)
+    if SOURCE_KEY in suite.data:  # DEMETER's own SeqNetQuake (the transfer's source): scores DEMETER events
+        no_rows = pd.DataFrame(columns=["model", "dataset_hash", "split"])
+        suite.register(
+            SOURCE_KEY,
+            ["seqnetquake"],
+            no_rows,
+            registry,
+            report,
+            default=True,
+            registry_name=SOURCE_MODEL_NAME,
+        )
     config = str(suite.data[main_key].attrs.get("config_name", main_key)) if main_key in suite.data else None
     write_registry_info(
         registry,

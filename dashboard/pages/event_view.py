@@ -29,6 +29,7 @@ from dashboard.data import (
     cached_event_analysis,
     dataset_settings_for,
     event_analysis,
+    event_defaults,
     event_passes,
     find_event,
     pass_index,
@@ -436,7 +437,8 @@ def _scores_table(
     """Per model: event probability and decision beside its model card — test MCC (interval, seeds),
     training data and periods, and how far to trust this score for this event (``docs/model-cards.md``)."""
     rows = scores.groupby("model", sort=False).first().reset_index()
-    rows = rows.sort_values("model", key=lambda m: m != "seqnetquake", kind="stable")
+    rows = rows.assign(_skipped=rows["event_probability"].isna(), _other=rows["model"] != "seqnetquake")
+    rows = rows.sort_values(["_skipped", "_other"], kind="stable")  # scores first, SeqNetQuake leading
     head = ["model", "event probability", "decision", "how far to trust it", "test event MCC", "trained on"]
     body = []
     for r in rows.itertuples():
@@ -446,7 +448,13 @@ def _scores_table(
         decision = (
             "—" if pd.isna(r.event_probability) else ("pre-earthquake" if r.event_decision else "non-seismic")
         )
-        level, trust = card.trust(event_id) if card else ("unknown", "no model card")
+        if pd.isna(r.event_probability):
+            level, trust = (
+                "skipped",
+                "does not take these sequences (satellite, L or features differ): no score",
+            )
+        else:
+            level, trust = card.trust(event_id) if card else ("unknown", "no model card")
         trust_attrs: dict[str, Any] = {"data-trust": level}  # no keyword name: passed as ** (typed for mypy)
         body.append(
             html.Tr(
@@ -525,7 +533,7 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         this when the page is inserted (its URL output lies outside the page): the panels already show
         ``drawn`` then, and only the URL is brought in line (a bad value in it is dropped)."""
         state = _state(satellite, half, rule, radius, days, L)
-        query = event_query(state)
+        query = event_query(state, event_defaults(find_event(settings, event_id)))
         url = query if query != (search or "") else no_update
         if asdict(state) == drawn:
             return *[no_update] * 8, url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -132,3 +133,27 @@ def test_suite_summary_keeps_nan_for_missing_figures():
     out = suite_summary({"n_seeds": 3, "event_mcc": 0.3})
     assert out["n_seeds"] == 3 and out["event"]["mean"] == 0.3
     assert math.isnan(out["event"]["sd"]) and out["report"] is None
+
+
+def test_a_model_without_a_test_split_is_untested_and_named_with_its_satellite(trained):
+    root, samples = trained
+    loaded = load_model("svm", root=root)
+    loaded.metrics.pop("test")
+    loaded.settings["training"]["suite"] = None
+    loaded.settings["training"]["satellite"] = "DEMETER"
+    card = model_card(replace(loaded, name="svm_demeter"))
+    ids = np.asarray(samples["event_id"].values).astype(str)
+    held_out = ids[np.asarray(samples["split"].values).astype(str) == "test"][0]
+    assert card.trust(held_out)[0] == "untested"
+    assert card.display_name == "SVM (DEMETER)" and "validation MCC" in card.mcc_text()
+
+
+def test_a_model_scores_only_its_own_satellites_sequences(trained):
+    from core.scoring import score_event
+
+    root, samples = trained
+    loaded = load_model("svm", root=root)
+    cses = samples.isel(sample=slice(0, 4))
+    assert score_event(cses, {"svm": loaded}, use_cache=False)["probability"].notna().all()
+    demeter = cses.assign_coords(satellite=("sample", np.full(4, "DEMETER")))
+    assert score_event(demeter, {"svm": loaded}, use_cache=False)["probability"].isna().all()

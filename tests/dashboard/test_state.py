@@ -115,3 +115,20 @@ def test_map_defaults_can_come_from_the_archive() -> None:
     assert parse_map_query("", passes) == (passes, [])
     assert parse_map_query("?cov=all", passes)[0] == MapState()
     assert parse_map_query("?q=Japan", passes)[0] == replace(passes, q="Japan")
+
+
+def test_event_view_defaults_to_the_satellite_of_the_events_era() -> None:
+    import pandas as pd
+
+    from dashboard.data import event_defaults
+    from dashboard.state import EventState, event_query, parse_event_query
+
+    demeter = event_defaults({"time": pd.Timestamp("2008-05-07 16:45", tz="UTC")})
+    assert demeter == EventState(satellite="DEMETER")
+    assert event_defaults({"time": pd.Timestamp("2022-09-01", tz="UTC")}) == EventState()
+    assert event_defaults({"time": pd.Timestamp("2014-04-01", tz="UTC")}) == EventState()  # none flew
+    # the URL states what differs from the event's defaults, and parses back against them
+    cses = EventState()
+    assert event_query(demeter, demeter) == "" and event_query(cses, demeter) == "?satellite=CSES-01"
+    assert parse_event_query("?satellite=CSES-01", demeter)[0] == cses
+    assert parse_event_query("", demeter)[0] == demeter
