@@ -332,8 +332,8 @@ def events_with_passes(
     that crosses the event's circle (Dobrovolsky 10^(0.43·M) km unless ``radius_km``).
 
     One bulk R-tree query for all events at once, the time filter, then the exact ``intersects`` on the
-    remaining pairs; only events whose window overlaps the archive's time span build a circle. Returns a
-    boolean array aligned with ``events``.
+    remaining pairs; only events with a pass starting in their window build a circle. Returns a boolean
+    array aligned with ``events``.
     """
     out = np.zeros(len(events), dtype=bool)
     keep = index["error"].isna().to_numpy().copy()
@@ -346,8 +346,14 @@ def events_with_passes(
     starts = pd.to_datetime(index["start"], utc=True).dt.tz_convert(None).to_numpy()
     origins = pd.to_datetime(events["time"], utc=True).dt.tz_convert(None).to_numpy()
     window = np.timedelta64(int(days_before * 86400e9), "ns")
-    span = starts[keep]
-    candidates = np.flatnonzero((origins > span.min()) & (origins - window <= span.max()))
+    # only events with a kept pass starting in [origin - window, origin) can have one crossing: a sorted
+    # search per event (an archive of disjoint spans, e.g. DEMETER 2008 + CSES-01 2022, leaves the years
+    # between out instead of building a circle for each of their events)
+    span = np.sort(starts[keep])
+    in_window = np.searchsorted(span, origins, side="left") - np.searchsorted(
+        span, origins - window, side="left"
+    )
+    candidates = np.flatnonzero(in_window > 0)
     if not len(candidates):
         return out
     rows = events.iloc[candidates]

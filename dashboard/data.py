@@ -97,13 +97,21 @@ def pass_index(settings: Settings) -> gpd.GeoDataFrame | None:
 
 @lru_cache(maxsize=2)
 def _covered_at(settings: Settings, mtime_ns: int) -> frozenset[str]:
-    del mtime_ns  # part of the cache key only: a re-scanned index is looked at again
+    """Per process (LRU) and on disk (shared by the server's workers and kept across restarts), keyed by
+    the index's version: a re-scanned index is looked at again."""
     index, cat, state = pass_index(settings), catalog_table(settings), EventState()
     if index is None:
         return frozenset()
+    key = json.dumps(["covered-events", mtime_ns, state.days, state.half, len(cat)])
+    stored = analysis_cache(settings).get(key)
+    if stored is not None:
+        return frozenset(stored)
     half = None if state.half == "both" else state.half
-    covered = events_with_passes(index, cat, days_before=state.days, half=half)
-    return frozenset(cat.loc[covered, "event_id"])
+    covered = frozenset(
+        cat.loc[events_with_passes(index, cat, days_before=state.days, half=half), "event_id"]
+    )
+    analysis_cache(settings).set(key, sorted(covered), expire=30 * 86400)
+    return covered
 
 
 def covered_event_ids(settings: Settings) -> frozenset[str]:
