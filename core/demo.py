@@ -10,6 +10,7 @@ not real satellite data; ``docs/demo.md`` says what it holds.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ def prepare_demo(
     if _stamp_matches(stamp, wanted) and (archive / INDEX_NAME).exists():
         report.steps["archive"] = "reused"
     else:
+        if stamp.exists():  # an older demo's archive: its files and ground truth must not linger
+            shutil.rmtree(archive)
         lines = []
         for satellite, start, end in (
             ("CSES-01", spec.start, spec.end),

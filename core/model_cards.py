@@ -94,12 +94,13 @@ def _float(value: Any) -> float:
 @dataclass(frozen=True)
 class RegistryInfo:
     """What a registry holds, in words: ``title`` (e.g. "protocol-scale run"), ``report`` (the experiments
-    report its figures come from), ``synthetic`` (trained on the synthetic testbed), ``dataset_config``
+    report its figures come from), ``synthetic`` (trained on the synthetic testbed; None: not said),
+    ``dataset_config``
     (the dataset configuration of its default models: the window and features to score events with)."""
 
     title: str = "registry"
     report: str | None = None
-    synthetic: bool = True
+    synthetic: bool | None = None
     dataset_config: str | None = None
     description: str = ""
 
@@ -163,7 +164,7 @@ class ModelCard:
         if self.seeds and math.isfinite(self.seeds[level]["mean"]):
             s = self.seeds[level]
             sd = f" ± {s['sd']:.2f} (sd over {self.seeds['n_seeds']} seeds)" if math.isfinite(s["sd"]) else ""
-            return f"{s['mean']:.2f}{sd}, 95 % CI [{s['lo']:.2f}, {s['hi']:.2f}]"
+            return f"{s['mean']:.2f}{sd}{_ci_text(s['lo'], s['hi'])}"
         value, lo, hi = self.test.get(level, (math.nan, math.nan, math.nan))
         if not math.isfinite(value):
             val = self.validation.get(level, math.nan)
@@ -173,14 +174,14 @@ class ModelCard:
                 else ""
             )
             return f"not measured (no test split{tuned})"
-        return f"{value:.2f}, 95 % CI [{lo:.2f}, {hi:.2f}] (one seed; seed spread not measured)"
+        return f"{value:.2f}{_ci_text(lo, hi)} (one seed; seed spread not measured)"
 
     def chance_level(self, level: str = "event") -> bool:
         """True when the test MCC's interval reaches 0: the model is not distinguishable from chance."""
         if self.seeds and math.isfinite(self.seeds[level]["lo"]):
             return self.seeds[level]["lo"] <= 0.0
-        lo = self.test.get(level, (math.nan, math.nan, math.nan))[1]
-        return not math.isfinite(lo) or lo <= 0.0
+        value, lo, _ = self.test.get(level, (math.nan, math.nan, math.nan))
+        return lo <= 0.0 if math.isfinite(lo) else not (math.isfinite(value) and value > 0.0)
 
     def trust(self, event_id: str) -> tuple[str, str]:
         """How far to trust this model's score for ``event_id``: ``(level, sentence)``, level one of
@@ -204,11 +205,18 @@ class ModelCard:
 
     def summary(self) -> str:
         """One line for a table cell or a tooltip."""
-        where = "synthetic testbed" if self.registry.synthetic else "real data"
+        where = {True: "synthetic testbed", False: "real data", None: "data not stated"}[
+            self.registry.synthetic
+        ]
         return (
             f"{self.display_name} ({self.registry.title}, {where}): test event MCC {self.mcc_text('event')}; "
             f"dataset {self.dataset}, L = {self.seq_len}; {self.periods_text()}"
         )
+
+
+def _ci_text(lo: float, hi: float) -> str:
+    """``, 95 % CI [lo, hi]``, or ``, no interval`` when it was not measured (no bootstrap)."""
+    return f", 95 % CI [{lo:.2f}, {hi:.2f}]" if math.isfinite(lo) and math.isfinite(hi) else ", no interval"
 
 
 def _test_metrics(metrics: Mapping[str, Any]) -> dict[str, tuple[float, float, float]]:

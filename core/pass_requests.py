@@ -9,6 +9,7 @@ writes them with the testbed's own seed and difficulty and re-indexes the archiv
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -93,35 +94,47 @@ class GeneratedArchive:
 
 
 def generated_archive_spec(archive: str | os.PathLike[str]) -> GeneratedArchive | None:
-    """The settings a synthetic archive was generated with (from its ``demo.json``, or the
-    ``manifest.json`` of the testbed folder holding it), or None when there is no such
-    stamp (real files, or an archive of ``python -m core generate`` whose seed was not recorded)."""
+    """The settings a synthetic archive was generated with — from the demo's ``demo.json`` in it, or the
+    ``manifest.json`` (``spec`` + ``chunks``) of the testbed folder whose ``archive/`` it is — or None when
+    there is no such stamp (real files, or an archive of ``python -m core generate`` whose seed was not
+    recorded): then nothing is ever generated into it."""
     root = Path(archive)
-    for path in (root / "demo.json", root.parent / "manifest.json"):
+    stamps = [(root / "demo.json", False)]
+    if root.name == "archive":
+        stamps.append((root.parent / "manifest.json", True))
+    for path, is_manifest in stamps:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        spec = data.get("spec", data) if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            continue
+        if is_manifest and not ("spec" in data and "chunks" in data):
+            continue
+        spec = data["spec"] if is_manifest else data
+        if not isinstance(spec, dict) or "seed" not in spec:
+            continue
         difficulty = spec.get("difficulty")
-        return GeneratedArchive(
-            int(spec.get("seed", 0)), float(difficulty) if difficulty is not None else None
-        )
+        return GeneratedArchive(int(spec["seed"]), float(difficulty) if difficulty is not None else None)
     return None
 
 
 def generate_event_passes(
     archive: str | os.PathLike[str],
-    event_id: str,
+    event: Mapping[str, Any],
     *,
     satellite: str = "CSES-01",
+    days_before: float = 5.0,
     progress: Callable[[int, int, str], None] | None = None,
     workers: int = 1,
 ) -> str:
-    """Generate the passes around one catalog event into a synthetic ``archive`` (the generator's
-    ``events`` mode, with the archive's own seed and difficulty; its ground truth merged) and re-index
-    the archive (only new files are read). ``progress(step, n_steps, text)`` between the steps. Returns
-    a one-line summary. Raises ValueError for an archive of real files."""
+    """Generate the passes around one catalog ``event`` (a row with ``event_id`` and ``time``) into a
+    synthetic ``archive``: the generator's ``events`` mode (half-orbits within 3 Dobrovolsky radii) from
+    ``days_before`` days (at least the generator's own 5) before the origin to a day after, with the
+    archive's own seed and difficulty, its ground truth merged; then the archive is re-indexed (only new
+    files are read). One job at a time per archive (a lock file): two at once could lose each other's
+    ground-truth rows or index entries. ``progress(step, n_steps, text)`` between the steps. Returns a
+    one-line summary. Raises ValueError for an archive of real files."""
     from core.archive import scan_archive
     from core.synthetic import generate_archive
 
@@ -130,21 +143,45 @@ def generate_event_passes(
         raise ValueError(
             f"{archive} is not a generated archive (no demo.json or testbed manifest): nothing to generate"
         )
+    from core.synthetic.generator import EVENT_DAYS_AFTER, EVENT_DAYS_BEFORE
+
     say = progress or (lambda *_: None)
-    say(1, 3, f"generating {satellite} passes around event {event_id}")
+    origin = pd.Timestamp(event["time"])
+    origin = origin.tz_convert("UTC").tz_localize(None) if origin.tzinfo else origin
+    start = origin - pd.Timedelta(days=max(float(days_before), EVENT_DAYS_BEFORE))
+    end = origin + pd.Timedelta(days=EVENT_DAYS_AFTER)
     kwargs: dict[str, Any] = {} if spec.difficulty is None else {"difficulty": spec.difficulty}
-    report = generate_archive(
-        satellite,
-        None,
-        None,
-        archive,
-        events=[str(event_id)],
-        seed=spec.seed,
-        progress=False,
-        workers=workers,
-        **kwargs,
-    )
-    say(2, 3, f"{report.n_files} files written; indexing the archive")
-    _, scan = scan_archive(archive, workers=workers, progress=False)
+    lock_path = Path(archive) / ".generate.lock"
+    with open(lock_path, "a") as lock:
+        if _locked(lock):
+            say(1, 3, "waiting for another generation into this archive to finish")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            say(1, 3, f"generating {satellite} passes around event {event['event_id']}")
+            report = generate_archive(
+                satellite,
+                start,
+                end,
+                archive,
+                events=[str(event["event_id"])],
+                seed=spec.seed,
+                progress=False,
+                workers=workers,
+                **kwargs,
+            )
+            say(2, 3, f"{report.n_files} files written; indexing the archive")
+            _, scan = scan_archive(archive, workers=workers, progress=False)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     say(3, 3, "done")
     return f"{report.summary()} | index: {scan.summary()}"
+
+
+def _locked(lock: Any) -> bool:
+    """Whether another process holds ``lock`` (a non-blocking try, released at once)."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    return False

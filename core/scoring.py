@@ -128,6 +128,9 @@ def _event_key(samples: xr.Dataset, models: Mapping[str, LoadedModel]) -> tuple[
     h.update("\x1f".join(feature_names(samples)).encode())
     if "event_id" in samples.coords:
         h.update("\x1f".join(np.asarray(samples["event_id"].values).astype(str)).encode())
+    if "satellite" in samples.coords:  # what a model's fitness for these sequences depends on
+        h.update("\x1f".join(np.asarray(samples["satellite"].values).astype(str)).encode())
+    h.update(str(samples.attrs.get("settings", "")).encode())
     return (h.hexdigest(), tuple((n, m.version, str(m.path)) for n, m in models.items()))
 
 

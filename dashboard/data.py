@@ -102,7 +102,9 @@ def _covered_at(settings: Settings, mtime_ns: int) -> frozenset[str]:
     index, cat, state = pass_index(settings), catalog_table(settings), EventState()
     if index is None:
         return frozenset()
-    key = json.dumps(["covered-events", mtime_ns, state.days, state.half, len(cat)])
+    key = json.dumps(
+        ["covered-events", str(archive_root(settings)), mtime_ns, state.days, state.half, len(cat)]
+    )
     stored = analysis_cache(settings).get(key)
     if stored is not None:
         return frozenset(stored)
@@ -376,32 +378,44 @@ def map_score_caveat(settings: Settings) -> str:
 
 MAP_SCORES_KEY = "seqnetquake-map-scores"
 MAX_BATCH_EVENTS = 300
+#: the models whose event probability colours the map: SeqNetQuake of each satellite
+MAP_MODELS: tuple[str, ...] = ("seqnetquake", "seqnetquake_demeter")
+
+
+def _map_scores_key(settings: Settings) -> str:
+    """The map scores' cache key: the scoring registry and its version, so another registry (or a
+    retrained model) never colours the map with older scores."""
+    registry = scoring_registry(settings)
+    stamp = (registry / "defaults.json").stat().st_mtime_ns if (registry / "defaults.json").exists() else 0
+    return json.dumps([MAP_SCORES_KEY, str(registry), stamp])
 
 
 def map_scores(settings: Settings) -> dict[str, float]:
     """SeqNetQuake's event probability per scored event id (NaN: the event had no sequence), as stored by
-    :func:`score_events` under the default window settings."""
-    return dict(analysis_cache(settings).get(MAP_SCORES_KEY, {}))
+    :func:`score_events` for the current scoring registry."""
+    return dict(analysis_cache(settings).get(_map_scores_key(settings), {}))
 
 
 def score_events(settings: Settings, event_ids: list[str], *, progress: Any = None) -> dict[str, float]:
-    """Score events with SeqNetQuake (default window settings, cached analyses) and store the event
+    """Score events with SeqNetQuake — the model of the satellite flying at each event's time, under the
+    event view's default window (:func:`event_defaults`; cached analyses) — and store the event
     probabilities for the map. ``progress(done, total)`` after each event. At most
     :data:`MAX_BATCH_EVENTS` events (the caller narrows its filters for more)."""
     if len(event_ids) > MAX_BATCH_EVENTS:
         raise ValueError(f"{len(event_ids)} events: narrow the filters to at most {MAX_BATCH_EVENTS}")
-    state = EventState()
     scores = map_scores(settings)
     for k, event_id in enumerate(event_ids):
         event = find_event(settings, event_id)
-        analysis = event_analysis(settings, event, state) if event is not None else None
+        analysis = event_analysis(settings, event, event_defaults(event)) if event is not None else None
         value = float("nan")
         if analysis is not None and analysis.scores is not None:
-            rows = analysis.scores[analysis.scores["model"] == "seqnetquake"]
-            if len(rows) and pd.notna(rows["event_probability"].iloc[0]):
+            rows = analysis.scores[analysis.scores["model"].isin(MAP_MODELS)].dropna(
+                subset=["event_probability"]
+            )
+            if len(rows):
                 value = float(rows["event_probability"].iloc[0])
         scores[event_id] = value
         if progress is not None:
             progress(k + 1, len(event_ids))
-    analysis_cache(settings).set(MAP_SCORES_KEY, scores)
+    analysis_cache(settings).set(_map_scores_key(settings), scores)
     return scores

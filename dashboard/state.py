@@ -41,8 +41,9 @@ class MapState:
 
     @property
     def filtered(self) -> bool:
-        """Whether a filter differs from the defaults (the colour and the selection are no filters): the
-        map then fits the events shown instead of showing the world."""
+        """Whether a filter differs from :class:`MapState` ``()`` — all events; the colour and the
+        selection are no filters — so the map fits the events shown instead of showing the world (also
+        on an archive's default view, which shows only the events with passes)."""
         return replace(self, color=MapState.color, event=None) != MapState()
 
 

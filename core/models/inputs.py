@@ -57,6 +57,7 @@ def value_settings(settings_json: str | None) -> dict[str, Any] | None:
     said = {k: window[k] for k in VALUE_SETTINGS if k in window}
     return said or None
 
+
 Arrays: TypeAlias = tuple[np.ndarray, np.ndarray]
 SamplesLike: TypeAlias = "xr.Dataset | tuple[np.ndarray, np.ndarray]"
 

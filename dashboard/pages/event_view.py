@@ -5,6 +5,7 @@ Window settings (satellite, half-orbit, circle rule, days before, L) live in the
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -318,7 +319,8 @@ def _fill_window(settings: Settings, event: dict[str, Any], state: EventState, r
             html.P(
                 f"This archive is a generated synthetic testbed (seed {spec.seed}): the {len(orbits)} "
                 f"{state.satellite} half-orbits the orbit model puts over the circle can be generated now, "
-                "with the testbed's own seed and difficulty.",
+                "with the testbed's own seed and difficulty (those within 3 Dobrovolsky radii of the "
+                "epicentre: the generator's reach).",
                 id="generate-note",
             ),
             html.Div(
@@ -566,12 +568,15 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
         try:
             generate_event_passes(
                 archive_root(settings),
-                event_id,
+                event,
                 satellite=state.satellite,
+                days_before=state.days,
                 progress=lambda i, n, text: set_progress((str(i), text)),
             )
-        except (ValueError, OSError) as exc:
-            return no_update, message(f"Generation failed: {exc}", "error", id="generate-error"), no_update
+        except Exception as exc:  # a job's failure is said on the page, never a traceback
+            logging.getLogger(__name__).exception("generating the passes of %s failed", event_id)
+            text = f"Generation failed ({type(exc).__name__}): {exc}"
+            return no_update, message(text, "error", id="generate-error"), no_update
         tracks_fig, summary, *_ = window_panels(settings, event, event_id, state)
         return tracks_fig, summary, {"event": event_id, **drawn}
 

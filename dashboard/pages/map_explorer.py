@@ -17,6 +17,7 @@ from core.config import Settings
 from dashboard.components.event_card import event_card, message
 from dashboard.components.export_bar import export_bar
 from dashboard.data import (
+    MAP_MODELS,
     MAX_BATCH_EVENTS,
     catalog_table,
     covered_event_ids,
@@ -40,7 +41,16 @@ from dashboard.figures import (
     lonlat_bounds,
     selection_traces,
 )
-from dashboard.state import COLOR_BY, COVERAGE, DATE_RANGE, DEPTH_RANGE_KM, MAG_RANGE, MapState, map_query
+from dashboard.state import (
+    COLOR_BY,
+    COVERAGE,
+    DATE_RANGE,
+    DEPTH_RANGE_KM,
+    MAG_RANGE,
+    EventState,
+    MapState,
+    map_query,
+)
 
 GRAPH_CONFIG: dcc.Graph.Config = {
     "topojsonURL": "/assets/topojson/",
@@ -129,8 +139,8 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             html.Label("SeqNetQuake scores", htmlFor="score-run"),
             html.P(map_score_caveat(settings), id="score-caveat", className="summary"),
             html.P(
-                f"Score the events shown (at most {MAX_BATCH_EVENTS}; default window: CSES-01 night, "
-                "Dobrovolsky, 5 days, L = 20), then colour by score.",
+                f"Score the events shown (at most {MAX_BATCH_EVENTS}; the event view's default window, "
+                f"{_window_text()}, on the satellite flying at each event's time), then colour by score.",
                 className="summary",
             ),
             html.Div(
@@ -184,6 +194,13 @@ def layout(state: MapState, problems: list[str], settings: Settings) -> html.Div
             dcc.Store(id="map-view-sync"),
         ]
     )
+
+
+def _window_text() -> str:
+    """The event view's default window in words (from the dataset configuration it comes from)."""
+    w = EventState()
+    circle = "Dobrovolsky" if w.rule == "dobrovolsky" else f"{w.radius_km:g} km"
+    return f"{w.half}, {circle}, {w.days:g} days, L = {w.L}"
 
 
 def _map_exports(state: MapState) -> list:
@@ -520,8 +537,8 @@ def register_callbacks(app: Dash, settings: Settings) -> None:
             settings, list(events["event_id"]), progress=lambda k, n: set_progress((str(k), str(n)))
         )
         scored = [e for e in events["event_id"] if np.isfinite(scores.get(e, np.nan))]
-        card = default_card(settings)
-        seen = sum(1 for e in scored if card is not None and card.seen_in(e) is not None)
+        cards = [c for name in MAP_MODELS if (c := default_card(settings, name)) is not None]
+        seen = sum(1 for e in scored if any(c.seen_in(e) is not None for c in cards))
         text = (
             f"Scored {len(events)} events: {len(scored)} have sequences and a SeqNetQuake score (colour by "
             f"score); {seen} of them were in its training or validation split (not predictions)."

@@ -157,3 +157,17 @@ def test_a_model_scores_only_its_own_satellites_sequences(trained):
     assert score_event(cses, {"svm": loaded}, use_cache=False)["probability"].notna().all()
     demeter = cses.assign_coords(satellite=("sample", np.full(4, "DEMETER")))
     assert score_event(demeter, {"svm": loaded}, use_cache=False)["probability"].isna().all()
+
+
+def test_a_test_figure_without_interval_is_not_called_chance(trained):
+    root, samples = trained
+    loaded = load_model("svm", root=root)
+    loaded.settings["training"]["suite"] = None
+    loaded.metrics["test"]["event"]["mcc"] = 0.6
+    loaded.metrics["test"]["event_ci"]["mcc"] = [None, None]  # no bootstrap
+    card = model_card(loaded, RegistryInfo())
+    held_out = np.asarray(samples["event_id"].values).astype(str)[
+        np.asarray(samples["split"].values) == "test"
+    ][0]
+    assert card.trust(held_out)[0] == "held-out" and card.mcc_text().startswith("0.60, no interval")
+    assert "data not stated" in card.summary()  # a registry without registry.json claims no testbed

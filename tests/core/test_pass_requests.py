@@ -44,8 +44,15 @@ def test_generated_archive_spec_reads_the_demo_and_testbed_stamps(tmp_path):
     archive = tmp_path / "archive"
     archive.mkdir()
     assert generated_archive_spec(archive) is None
-    (tmp_path / "manifest.json").write_text(json.dumps({"spec": {"seed": 7, "difficulty": 0.4}}))
+    (tmp_path / "manifest.json").write_text(json.dumps({"name": "some other tool's manifest"}))
+    assert generated_archive_spec(archive) is None  # an unrelated manifest never makes real files synthetic
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"spec": {"seed": 7, "difficulty": 0.4}, "chunks": {}})
+    )
     assert generated_archive_spec(archive).seed == 7
+    assert generated_archive_spec(tmp_path) is None  # the manifest belongs to the testbed's archive/ only
+    (archive / "demo.json").write_text(json.dumps({"region": [0, 0, 1, 1]}))
+    assert generated_archive_spec(archive).seed == 7  # a demo.json without its seed is no stamp
     (archive / "demo.json").write_text(json.dumps({"seed": 3}))
     spec = generated_archive_spec(archive)
     assert (spec.seed, spec.difficulty) == (3, None)
@@ -53,7 +60,7 @@ def test_generated_archive_spec_reads_the_demo_and_testbed_stamps(tmp_path):
 
 def test_generate_refuses_an_archive_of_real_files(tmp_path):
     with pytest.raises(ValueError, match="not a generated archive"):
-        generate_event_passes(tmp_path, EVENT["event_id"])
+        generate_event_passes(tmp_path, EVENT)
 
 
 @pytest.mark.slow
@@ -62,7 +69,7 @@ def test_generate_event_passes_fills_the_window(tmp_path):
     archive.mkdir()
     (archive / "demo.json").write_text(json.dumps({"seed": 0}))
     steps = []
-    summary = generate_event_passes(archive, EVENT["event_id"], progress=lambda i, n, t: steps.append(i))
+    summary = generate_event_passes(archive, EVENT, progress=lambda i, n, t: steps.append(i))
     assert steps == [1, 2, 3] and "index" in summary
     hits = passes_near_event(load_index(archive), EVENT, days_before=5, half="night")
     needed = needed_passes(EVENT, satellite="CSES-01", days_before=5, radius_km=float(10 ** (0.43 * 7.0)))
