@@ -20,6 +20,10 @@ also go to ``bench.results``.
 Usage::
 
     python -m bench.bench_training [--samples 4000] [--length 20] [--epochs 5] [--threads 1] [--models ...]
+        [--device auto|cpu|cuda] [--batch-size N]
+
+Torch models run on ``--device`` (default ``auto``: CUDA when a GPU is present, else the CPU), which each
+row's note names with the batch size.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ def main() -> None:
     ap.add_argument("--length", type=int, default=20, help="sequence length L (default 20)")
     ap.add_argument("--epochs", type=int, default=5, help="epochs per neural model (default 5)")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    ap.add_argument("--device", default="auto", help="torch device: auto (CUDA when present), cpu, cuda")
+    ap.add_argument("--batch-size", type=int, default=None, help="torch batch size (default: the quick one)")
     ap.add_argument("--models", default="", help="comma-separated subset (default all 7; 'hgb' allowed)")
     args = ap.parse_args()
 
@@ -80,7 +86,9 @@ def main() -> None:
     for name in names:
         params = dict(QUICK_PARAMS.get(name, {}))
         if name in TORCH_MODELS:
-            params.update(epochs=args.epochs, min_epochs=0, n_threads=args.threads)
+            params.update(epochs=args.epochs, min_epochs=0, n_threads=args.threads, device=args.device)
+            if args.batch_size:
+                params["batch_size"] = args.batch_size
         model = make_model(name, **params, seed=0)
         t0 = time.perf_counter()
         model.fit(Xtr, ytr)  # no validation data: neural models run exactly ``epochs`` epochs
@@ -91,6 +99,8 @@ def main() -> None:
         print(f"{name:24s} {seconds:8.2f} {epochs:7d} {rate:11,.0f} {auc:13.3f}")
         unit = "samples/s (per epoch)" if name in TORCH_MODELS else "samples/s (one fit)"
         note = f"N={len(Xtr)}, L={args.length}, F=4, {epochs} epoch(s), {args.threads} torch thread(s)"
+        if name in TORCH_MODELS:
+            note += f", {model.device_} batch {model.batch_size}"
         metrics.append(metric(f"training throughput, {name}", rate, unit, better="higher", note=note))
     emit("training", metrics)
 

@@ -716,16 +716,19 @@ def train_default_models(
     make_default: bool = True,
     progress: Callable[[str, TrainResult], None] | None = None,
     min_events_per_class: int | None = None,
+    torch_params: Mapping[str, Any] | None = None,
 ) -> dict[str, TrainResult]:
     """The demo path: train every model in ``names`` with :data:`QUICK_PARAMS` on ``samples``, register
     each and make it the dashboard's default. ``progress(name, result)`` after each model;
-    ``min_events_per_class`` as in :func:`train_model`."""
+    ``min_events_per_class`` as in :func:`train_model`; ``torch_params`` (e.g. ``batch_size``, ``device``)
+    go to the PyTorch models over their quick parameters."""
     results: dict[str, TrainResult] = {}
     for name in names:
         results[name] = train_model(
             name,
             samples,
             quick=True,
+            params=torch_params if is_torch_model(name) else None,
             seed=seed,
             n_boot=n_boot,
             ground_truth=ground_truth,

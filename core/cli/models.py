@@ -5,6 +5,7 @@ models)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -156,11 +157,18 @@ def train_command(
     workers: Annotated[
         int | None, typer.Option(help="worker processes for a --config build (default all cores)")
     ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="PyTorch models' batch size (default: their quick parameter)")
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="PyTorch models' device: auto (CUDA when present; the default), cpu, cuda"),
+    ] = None,
 ) -> None:
     """Train models on a samples dataset: fit on train, early-stop and choose thresholds on validation, score
     the test split(s) once (95 % bootstrap intervals by event), save each in the registry."""
     from core.models.zoo import MODEL_NAMES
-    from core.training import train_default_models, train_model
+    from core.training import is_torch_model, train_default_models, train_model
 
     names = list(dict.fromkeys(model)) if model else list(MODEL_NAMES)
     unknown = [n for n in names if n not in MODEL_NAMES]
@@ -170,6 +178,9 @@ def train_command(
         fail("--defaults trains with fixed hyper-parameters: leave out --search")
     if trials < 1:
         fail(f"--trials must be at least 1, got {trials}")
+    if device is not None and device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?|mps", device):
+        fail(f"--device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    torch_params = {k: v for k, v in {"batch_size": batch_size, "device": device}.items() if v is not None}
     overrides = parse_overrides(config_override)
     gt = ground_truth_path(ground_truth, archive)
     samples = _samples_for_training(dataset, config, archive, overrides, workers)
@@ -194,6 +205,7 @@ def train_command(
                 n_boot=200 if n_boot is None else n_boot,
                 ground_truth=gt,
                 progress=done,
+                torch_params=torch_params,
             )
         else:
             how = "fixed hyper-parameters" if quick else f"optuna search, {trials} trials on validation"
@@ -202,6 +214,7 @@ def train_command(
                 result = train_model(
                     name,
                     samples,
+                    params=torch_params if is_torch_model(name) else None,
                     quick=quick,
                     n_trials=0 if quick else trials,
                     timeout_s=timeout,

@@ -345,7 +345,8 @@ def load_model(
         import torch
 
         cls = _import_class(info["class"])
-        estimator = cls(**info["params"])
+        # scored wherever it is loaded: a model trained on CUDA loads on a CPU-only machine
+        estimator = cls(**{**info["params"], "device": "auto"})
         state_dict = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
         estimator.restore(joblib.load(folder / "state.joblib"), state_dict)
     else:

@@ -235,3 +235,35 @@ def test_experiments_builds_skips_and_reports(trained, tmp_path, monkeypatch) ->
     assert bad.exit_code == 2 and "SATELLITE one of CSES-01, DEMETER" in bad.output
     bad = runner.invoke(app, [*args[:7], "--suite", "huge"])
     assert bad.exit_code == 2 and "--suite must be paper or quick" in bad.output
+
+
+def test_train_takes_the_torch_models_batch_size_and_device(tmp_path) -> None:
+    """`train --batch-size/--device` reach the PyTorch models (saved in their parameters) and not the others;
+    a model saved with a CUDA device loads on a machine without one (device auto)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.datasets import write_samples
+    from core.models.registry import load_model
+    from tests.core.models.make_samples import make_samples
+
+    path = tmp_path / "s.nc"
+    write_samples(make_samples(n_events=20, seed=2), path)
+    args = ["train", "--dataset", str(path), "--registry", str(tmp_path / "reg"), "--n-boot", "5"]
+    out = CliRunner().invoke(
+        app, [*args, "--model", "cnn", "--model", "svm", "--batch-size", "32", "--device", "cpu"]
+    )
+    assert out.exit_code == 0, out.output
+    saved = json.loads((tmp_path / "reg" / "cnn" / "v001" / "settings.json").read_text())
+    assert saved["params"]["batch_size"] == 32 and saved["params"]["device"] == "cpu"
+    assert (
+        "batch_size"
+        not in json.loads((tmp_path / "reg" / "svm" / "v001" / "settings.json").read_text())["params"]
+    )
+    saved["params"]["device"] = "cuda"
+    (tmp_path / "reg" / "cnn" / "v001" / "settings.json").write_text(json.dumps(saved))
+    assert load_model("cnn", root=tmp_path / "reg").estimator.device == "auto"
+    bad = CliRunner().invoke(app, [*args, "--model", "cnn", "--device", "gpu0"])
+    assert bad.exit_code != 0 and "--device must be" in bad.output
