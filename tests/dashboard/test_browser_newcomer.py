@@ -90,6 +90,14 @@ def test_generate_passes_then_scores_with_cards_and_export(
         " return gd && gd.data && gd.data.length >= 4; }"
     )
     expect(page.locator("#sequences-count")).to_contain_text("sequences of L = 20", timeout=120_000)
+    # the sequences chart's legend stays clear of the first subplot's title (and of the x axis's title)
+    page.wait_for_selector("#seq-graph .legend")
+    legend_bottom, title_top = page.evaluate(
+        "() => { const g = document.querySelector('#seq-graph');"
+        " return [g.querySelector('.legend').getBoundingClientRect().bottom,"
+        " g.querySelector('.annotation-text').getBoundingClientRect().top]; }"
+    )
+    assert legend_bottom < title_top
 
     # the model cards: each score beside its test MCC and how far to trust it for this event
     expect(page.locator("#scores-source")).to_contain_text("browser-test run")
