@@ -137,14 +137,12 @@ def index_pass_file(path: str | os.PathLike[str], root: str | os.PathLike[str]) 
 
 
 def _empty_index() -> gpd.GeoDataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in INDEX_COLUMNS})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+    return _as_index([])
 
 
 def _as_index(rows: Sequence[dict[str, Any]]) -> gpd.GeoDataFrame:
-    if not rows:
-        return _empty_index()
-    frame = pd.DataFrame(list(rows))
+    """The index of ``rows``, typed alike whether it holds passes or none (times UTC, integers Int64)."""
+    frame = pd.DataFrame(list(rows), columns=None if rows else [*INDEX_COLUMNS, "geometry"])
     for column in INDEX_COLUMNS:
         if column not in frame:
             frame[column] = None

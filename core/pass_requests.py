@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.geo import haversine_km
+from core.io.names import DIGIT_OF_HALF
 
 __all__ = [
     "GeneratedArchive",
@@ -29,7 +30,7 @@ __all__ = [
     "needed_passes",
 ]
 
-#: file-name patterns of one half-orbit's product file (``{orbit}`` 5 digits, ``{digit}`` 1 = night)
+#: file-name patterns of one half-orbit's product file (``{orbit}`` 5 digits, ``{digit}`` of its half)
 _PATTERNS = {
     "CSES-01": "CSES_01_{product}_L02_*_{orbit:05d}{digit}_*.h5",
     "DEMETER": "DMT_N1_{product}_{orbit:05d}{digit}_*.DAT",
@@ -77,7 +78,7 @@ def needed_passes(
                     "end": pd.Timestamp(ho.t_end),
                     "closest_km": closest,
                     "pattern": _PATTERNS[satellite].format(
-                        product=code, orbit=ho.orbit, digit="1" if ho.half == "night" else "0"
+                        product=code, orbit=ho.orbit, digit=DIGIT_OF_HALF[ho.half]
                     ),
                 }
             )

@@ -162,10 +162,8 @@ def event_passes(settings: Settings, event: dict[str, Any], state: EventState) -
         half=None if state.half == "both" else state.half,
     )
     hits = hits.drop_duplicates(["satellite", "orbit", "half"]).copy()
-    if hits.empty:  # (an empty index's columns are not typed: nothing to compute)
-        return hits.assign(hours_before=pd.Series(dtype=float), in_circle=pd.Series(dtype=object))
     origin = pd.Timestamp(event["time"])
-    hits["hours_before"] = (origin - pd.to_datetime(hits["start"], utc=True)).dt.total_seconds() / 3600.0
+    hits["hours_before"] = (origin - hits["start"]).dt.total_seconds() / 3600.0
     circle = geodesic_circle(float(event["lat"]), float(event["lon"]), radius)
     hits["in_circle"] = [track.intersection(circle) for track in hits.geometry]
     return hits
@@ -257,15 +255,16 @@ def analysis_key(settings: Settings, event_id: str, state: EventState) -> str:
     """What an event's analysis depends on: the event, the window settings, and the versions (mtimes) of
     the pass index and of the model registry (a JSON string)."""
     index_path = archive_root(settings) / INDEX_NAME
+    index_stamp = index_path.stat().st_mtime_ns if index_path.exists() else 0
+    return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), index_stamp, registry_stamp(settings)])
+
+
+def registry_stamp(settings: Settings) -> list[Any]:
+    """The scoring registry's version: its folder, and the mtimes of ``defaults.json`` and of each model's
+    folder (a new version, e.g. for another L, changes its mtime)."""
     registry = scoring_registry(settings)
-    # defaults.json, and each model's folder (a new version, e.g. for another L, changes its mtime)
-    paths = [
-        index_path,
-        registry / "defaults.json",
-        *(sorted(registry.iterdir()) if registry.is_dir() else []),
-    ]
-    stamps = [p.stat().st_mtime_ns if p.exists() else 0 for p in paths]
-    return json.dumps([ANALYSIS_VERSION, event_id, asdict(state), stamps])
+    paths = [registry / "defaults.json", *(sorted(registry.iterdir()) if registry.is_dir() else [])]
+    return [str(registry), *(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)]
 
 
 ANALYSIS_VERSION = 3
@@ -385,9 +384,7 @@ MAP_MODELS: tuple[str, ...] = ("seqnetquake", "seqnetquake_demeter")
 def _map_scores_key(settings: Settings) -> str:
     """The map scores' cache key: the scoring registry and its version, so another registry (or a
     retrained model) never colours the map with older scores."""
-    registry = scoring_registry(settings)
-    stamp = (registry / "defaults.json").stat().st_mtime_ns if (registry / "defaults.json").exists() else 0
-    return json.dumps([MAP_SCORES_KEY, str(registry), stamp])
+    return json.dumps([MAP_SCORES_KEY, registry_stamp(settings)])
 
 
 def map_scores(settings: Settings) -> dict[str, float]:
