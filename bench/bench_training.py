@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5, help="epochs per neural model (default 5)")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     ap.add_argument("--device", default="auto", help="torch device: auto (CUDA when present), cpu, cuda")
-    ap.add_argument("--batch-size", type=int, default=None, help="torch batch size (default: the quick one)")
+    ap.add_argument("--batch-size", type=int, default=None, help="torch batch size (default: the device's)")
     ap.add_argument("--models", default="", help="comma-separated subset (default all 7; 'hgb' allowed)")
     args = ap.parse_args()
 
@@ -100,7 +100,7 @@ def main() -> None:
         unit = "samples/s (per epoch)" if name in TORCH_MODELS else "samples/s (one fit)"
         note = f"N={len(Xtr)}, L={args.length}, F=4, {epochs} epoch(s), {args.threads} torch thread(s)"
         if name in TORCH_MODELS:
-            note += f", {model.device_} batch {model.batch_size}"
+            note += f", {model.device_} batch {model.batch_size_}"
         metrics.append(metric(f"training throughput, {name}", rate, unit, better="higher", note=note))
     emit("training", metrics)
 

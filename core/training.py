@@ -83,7 +83,6 @@ QUICK_PARAMS: dict[str, dict[str, Any]] = {
         "dense_layers": 2,
         "dense_units": 32,
         "dropout": 0.2,
-        "batch_size": 64,
         "lr": 2e-3,
     },
     "cnn": {

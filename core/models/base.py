@@ -27,12 +27,14 @@ __all__ = [
     "MIN_EPOCHS",
     "PATIENCE",
     "VAL_SMOOTHING",
+    "BATCH_SIZES",
     "FlatSklearnClassifier",
     "SCALINGS",
     "SequenceScaler",
     "TorchSequenceClassifier",
     "check_sequences",
     "conv_same",
+    "default_batch_size",
     "dense_stack",
     "resolve_device",
 ]
@@ -68,6 +70,17 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+BATCH_SIZES: dict[str, int] = {"cpu": 64, "cuda": 64}
+"""``batch_size=None``: the batch (sequences per optimiser step) on each device type (others: the CPU's).
+The CUDA value was chosen on validation data only (``bench/bench_batch.py``; docs/models.md, "Batch size
+and device")."""
+
+
+def default_batch_size(device: torch.device) -> int:
+    """The batch a model with ``batch_size=None`` trains with on ``device`` (:data:`BATCH_SIZES`)."""
+    return BATCH_SIZES.get(device.type, BATCH_SIZES["cpu"])
 
 
 @contextlib.contextmanager
@@ -166,15 +179,17 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     """Base of the PyTorch classifiers: preprocessing, the fit loop, early stopping, inference.
 
     Subclasses declare every hyper-parameter in ``__init__`` (the scikit-learn rule) including the
-    common ones — ``epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``patience``, ``min_epochs``,
-    ``val_smoothing`` (:data:`MIN_EPOCHS`, :data:`VAL_SMOOTHING`), ``class_weight``,
+    common ones — ``epochs``, ``batch_size`` (None: :func:`default_batch_size` of the device), ``lr``,
+    ``weight_decay``, ``patience``, ``min_epochs``, ``val_smoothing`` (:data:`MIN_EPOCHS`,
+    :data:`VAL_SMOOTHING`), ``class_weight``,
     ``scaling``, ``seed``, ``device``, ``n_threads``, ``verbose`` — and implement :meth:`_build_module` (a
     ``nn.Module`` mapping (batch, L, F) to two logits). :attr:`layer_groups` names parts of the module
     (e.g. ``conv``, ``lstm``, ``head``) that transfer learning can freeze.
 
     Learned state: ``preprocessor_`` (the fitted :class:`SequenceScaler`), ``module_``, ``classes_``,
     ``n_features_in_``, ``seq_len_``, ``history_`` (per-epoch train/validation loss), ``best_epoch_``,
-    ``class_weight_``, ``frozen_groups_``, ``device_``, and for a report of the training run:
+    ``class_weight_``, ``frozen_groups_``, ``device_``, ``batch_size_`` (the batch the last fit used), and
+    for a report of the training run:
     ``history_`` — one dict per epoch with ``epoch``, ``train_loss`` and, with validation data,
     ``val_loss``, ``val_loss_smoothed`` (the early-stopping curve) and ``val_auc`` (ROC-AUC, NaN when the
     validation data hold one class); ``best_epoch_`` (the epoch whose weights were restored: the minimum of
@@ -273,7 +288,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         params = [p for p in module.parameters() if p.requires_grad]
         optimiser = torch.optim.Adam(params, lr=lr, weight_decay=float(self.weight_decay))
         rng = np.random.default_rng(int(self.seed))
-        n, bs = len(xt), max(1, int(self.batch_size))
+        self.batch_size_ = int(self.batch_size) if self.batch_size else default_batch_size(self.device_)
+        n, bs = len(xt), max(1, self.batch_size_)
         best_loss, best_state, best_epoch, bad = math.inf, None, 0, 0
         smoothed: float | None = None
         keep = float(self.val_smoothing)
@@ -281,15 +297,15 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         for epoch in range(1, int(self.epochs) + 1):
             module.train()
             order = torch.from_numpy(rng.permutation(n)).to(self.device_)
-            total = 0.0
+            losses = []  # kept on the device: reading each one would wait for the GPU at every step
             for start in range(0, n, bs):
                 idx = order[start : start + bs]
                 optimiser.zero_grad(set_to_none=True)
                 loss = loss_fn(module(xt[idx]), yt[idx])
                 loss.backward()
                 optimiser.step()
-                total += float(loss.detach()) * len(idx)
-            record = {"epoch": float(epoch), "train_loss": total / n}
+                losses.append(loss.detach() * len(idx))
+            record = {"epoch": float(epoch), "train_loss": float(torch.stack(losses).sum()) / n}
             if has_val:
                 val_loss, val_auc = self._loss(xv, yv, loss_fn)
                 smoothed = val_loss if smoothed is None else keep * smoothed + (1.0 - keep) * val_loss
@@ -334,10 +350,13 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         return total / max(len(xv), 1), auc
 
     def training_summary(self) -> dict[str, Any]:
-        """The training run for a report: the early-stopping settings (epochs), ``best_epoch``,
-        ``stop_epoch``, ``stopped_early`` and the per-epoch ``history`` (see the class docstring)."""
+        """The training run for a report: the early-stopping settings (epochs), the batch and device used,
+        ``best_epoch``, ``stop_epoch``, ``stopped_early`` and the per-epoch ``history`` (see the class
+        docstring)."""
         check_is_fitted(self, "module_")
         return {
+            "batch_size": getattr(self, "batch_size_", self.batch_size),
+            "device": str(self.device_),
             "epochs": int(self.epochs),
             "min_epochs": int(self.min_epochs),
             "patience": int(self.patience),
@@ -381,6 +400,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             "best_epoch_": self.best_epoch_,
             "stop_epoch_": getattr(self, "stop_epoch_", None),
             "stopped_early_": getattr(self, "stopped_early_", None),
+            "batch_size_": getattr(self, "batch_size_", None),
             "class_weight_": self.class_weight_,
             "frozen_groups_": self.frozen_groups_,
             "transfer_": getattr(self, "transfer_", None),
@@ -389,7 +409,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     def restore(self, state: dict[str, Any], state_dict: dict[str, torch.Tensor]) -> TorchSequenceClassifier:
         """Rebuild a fitted estimator from :meth:`fitted_state` and a module ``state_dict``."""
         for key, value in state.items():
-            if value is not None or key not in ("transfer_", "stop_epoch_", "stopped_early_"):
+            if value is not None or key not in ("transfer_", "stop_epoch_", "stopped_early_", "batch_size_"):
                 setattr(self, key, value)
         self.device_ = resolve_device(self.device)
         self.module_ = self._build_module(int(self.n_features_in_), int(self.seq_len_))

@@ -116,7 +116,7 @@ class SeqNetQuake(TorchSequenceClassifier):
         dense_units: int = 32,
         dropout: float = 0.2,
         epochs: int = MAX_EPOCHS,
-        batch_size: int = 64,
+        batch_size: int | None = None,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         patience: int = PATIENCE,
