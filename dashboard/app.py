@@ -26,6 +26,13 @@ from dashboard.routes import APP_TITLE, ROUTES, resolve
 from dashboard.state import parse_event_query, parse_map_query
 
 ASSETS_DIR: Path = Path(__file__).resolve().parents[1] / "assets"
+#: ``Cache-Control`` of static files: Dash names its page's scripts and style sheets with their
+#: modification time or version (``?m=``, ``?v=``, or in the file name, where Dash itself sends a year's
+#: ``max-age``), so a browser may keep those for good; the others (Dash's lazily loaded chunks such as
+#: ``async-graph.js``, the topojson plotly.js fetches by plain name, the basemap layers) are kept a day.
+ASSET_CACHE_FINGERPRINTED = "public, max-age=31536000, immutable"
+ASSET_CACHE_PLAIN = "public, max-age=86400"
+_STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 
 
 def _shell() -> html.Div:
@@ -69,13 +76,30 @@ def create_app(settings: Settings | None = None) -> Dash:
     attach(app, jobs)
     app.layout = _shell()
 
+    @app.server.after_request
+    def cache_static(response: Response) -> Response:
+        """Let the browser keep static files: without this every page load fetched the 3 MB plotly bundle
+        again (``no-cache``, and Flask-Compress answers the revalidation of a compressed file in full,
+        never ``304``), and Dash's lazy chunks and favicon were asked for again."""
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and request.path.startswith(_STATIC_PREFIXES)
+            and "max-age" not in (response.headers.get("Cache-Control") or "")
+        ):
+            fingerprinted = "m" in request.args or "v" in request.args
+            response.headers["Cache-Control"] = (
+                ASSET_CACHE_FINGERPRINTED if fingerprinted else ASSET_CACHE_PLAIN
+            )
+        return response
+
     @app.server.route("/basemap/<resolution>/<layer>.geojson")
     def basemap(resolution: str, layer: str) -> Response:
         try:
             body = basemap_geojson_bytes(resolution, layer)
         except BasemapError:
             abort(404)
-        return Response(body, mimetype="application/json", headers={"Cache-Control": "max-age=86400"})
+        return Response(body, mimetype="application/json", headers={"Cache-Control": ASSET_CACHE_PLAIN})
 
     @app.server.route("/reports/<run>/<path:name>")
     def report_file(run: str, name: str) -> Response:

@@ -97,3 +97,22 @@ def test_bad_url_value_is_reported_and_dropped_from_the_url(page: Page, live_ser
     # the page shows the defaults for L and keeps days = 3; the shared URL now says exactly that
     page.wait_for_url(lambda url: parse_qs(urlparse(url).query) == {"days": ["3"]})
     expect(page.get_by_label("20", exact=True)).to_be_checked()
+
+
+def test_a_second_visit_loads_scripts_and_map_data_from_the_browser_cache(
+    page: Page, live_server: str
+) -> None:
+    """Scripts, style sheets and the map's coastlines come over the network once per browser, not once
+    per page load (the plotly bundle alone is ~1 MB compressed)."""
+    for _ in range(2):
+        page.goto(live_server + "/event/us6000f65h")
+        expect(page.locator("#passes-count")).to_be_visible()
+        page.locator("#event-map .scattergeo .point").first.wait_for(state="attached")
+    fetched = page.evaluate(
+        "() => performance.getEntriesByType('resource')"
+        ".filter(r => !r.name.includes('/_dash-') || r.name.includes('/_dash-component-suites/'))"
+        ".map(r => [r.name, r.transferSize])"
+    )
+    assert any("plotly-dashboard.min.js" in name for name, _ in fetched)
+    assert any(".json" in name for name, _ in fetched)  # the coastlines of the event map
+    assert [name for name, size in fetched if size > 0] == []
