@@ -54,9 +54,13 @@ EXPORT_REPEATS = 5
 VISIT_S = 45.0  # one page visit or request, all its waits together; a slower one counts as failed
 BUDGET_S = 420.0  # no new measurement starts after this many seconds
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: a page only this bench serves: the app's own HTML (same script and style tags) without the line that
+#: starts Dash's renderer, so loading it costs the browser what every page costs before Dash starts
+SCRIPTS_ONLY_PATH = "/__bench/scripts-only"
 STEPS = ("shell", "passes", "map", "all")  # of an event visit, cumulative from goto
 KINDS = ("cold", "warm", "warm, click from the map")  # the last: in-app navigation, no page load
 
+_DCL_JS = "() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"
 _MAP_READY_JS = """(sel) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
     const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
     return !!(m && m.map && m.map.loaded() && m.map.areTilesLoaded()); }"""
@@ -154,7 +158,23 @@ def _serve(settings: Settings) -> tuple[str, Callable[[], None]]:
     from dashboard.app import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
+    flask_app = create_app(settings).server
+    page = flask_app.test_client().get("/nowhere").get_data(as_text=True)
+    start = (
+        '<script id="_dash-renderer" type="application/javascript">'
+        + "var renderer = new DashRenderer();</script>"
+    )
+    if start not in page:
+        raise RuntimeError("Dash's page no longer starts its renderer as bench_dashboard expects")
+    scripts_only = page.replace(start, "").encode()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == SCRIPTS_ONLY_PATH:  # the floor of bench_page_floor, bench-only
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            return [scripts_only]
+        return flask_app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
@@ -258,6 +278,9 @@ def _visit_event(context: Any, base: str, event_id: str, *, from_map: bool = Fal
                 _wait_plot(page, "#scores-graph", deadline)
         _wait_plot(page, "#sw-graph", deadline)
         t_all = time.perf_counter() - t0
+        scripts = float("nan")
+        if not from_map:  # the browser's clock: navigation start → DOMContentLoaded (every script run)
+            scripts = page.evaluate(_DCL_JS) / 1000.0
         n_passes = 0
         if passes == "passes-count":
             n_passes = int(page.locator("#passes-count").inner_text().split(" ")[0])
@@ -270,6 +293,7 @@ def _visit_event(context: Any, base: str, event_id: str, *, from_map: bool = Fal
             "passes": t_passes,
             "map": t_map,
             "all": t_all,
+            "scripts": scripts,
             "n_passes": n_passes,
             "shown": shown,
         }
@@ -284,7 +308,7 @@ def bench_events(
     analysis cache was emptied before the server started), then warm (analysis cached) by URL, then warm
     by a click on the map page's "Open event view" link (in-app navigation, the user's path)."""
     context = browser.new_context()
-    times = {(kind, step): [] for kind in KINDS for step in STEPS}
+    times = {(kind, step): [] for kind in KINDS for step in (*STEPS, "scripts")}
     failures = dict.fromkeys(KINDS, 0)
     n_passes: dict[str, int] = {}
     try:
@@ -301,7 +325,7 @@ def bench_events(
                     failures[kind] += 1
                     line += f" {kind} FAILED ({_why(exc)});"
                     continue
-                for step in STEPS:
+                for step in (*STEPS, "scripts"):
                     times[kind, step].append(visit[step])
                 n_passes[event_id], shown = visit["n_passes"], visit["shown"]
                 steps = ", ".join(f"{step} {visit[step]:.2f}" for step in STEPS[:-1])
@@ -312,10 +336,91 @@ def bench_events(
     rows: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
         rows[f"event view, {kind}: all panels"] = _stats(times[kind, "all"], failures[kind])
+        if kind != KINDS[2]:
+            rows[f"  {kind}: scripts run (DOMContentLoaded)"] = _stats(
+                times[kind, "scripts"], note="same visits; the browser's clock from navigation start"
+            )
         rows[f"  {kind}: page shell (#ev-half)"] = _stats(times[kind, "shell"], note="same visits")
         rows[f"  {kind}: + passes summary shown"] = _stats(times[kind, "passes"], note="same visits")
         rows[f"  {kind}: + event map drawn"] = _stats(times[kind, "map"], note="same visits")
     return rows, n_passes
+
+
+def bench_page_floor(browser: Any, base: str, budget: Budget) -> dict[str, dict[str, Any]]:
+    """The floor under a page load by URL on this machine, warm like the event visits (one browser context,
+    its HTTP cache filled by a first load that is not timed; a fresh page each time), ``N_EVENTS`` loads
+    each: (1) the app's scripts alone (``SCRIPTS_ONLY_PATH``: the same script tags, Dash never started):
+    goto → load event; (2) the app's not-found page (``/nowhere``): those scripts, Dash's start-up requests
+    (layout, dependencies) and the routing callback, goto → its message visible — an empty Dash page."""
+    cases = {
+        "floor: the app's scripts alone, warm (no Dash start)": (SCRIPTS_ONLY_PATH, None),
+        "floor: empty Dash page by URL, warm (/nowhere)": ("/nowhere", "#not-found"),
+    }
+    context = browser.new_context()
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for label, (path, selector) in cases.items():
+            times: list[float] = []
+            failures = 0
+            for k in range(N_EVENTS + 1):
+                if not budget.left(label):
+                    break
+                page = context.new_page()
+                try:
+                    t0 = time.perf_counter()
+                    deadline = t0 + VISIT_S
+                    page.goto(base + path, timeout=_ms_left(deadline))
+                    if selector:
+                        _wait_visible(page, selector, deadline)
+                    if k:  # the first load fills the HTTP cache
+                        times.append(time.perf_counter() - t0)
+                except Exception as exc:  # reported, not raised
+                    failures += 1
+                    print(f"  {label}: FAILED {_why(exc)}")
+                finally:
+                    page.close()
+            out[label] = _stats(times, failures, "same browser context, fresh page each")
+            print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
+    finally:
+        context.close()
+    return out
+
+
+def bench_export_floor(settings: Settings, budget: Budget) -> dict[str, dict[str, Any]]:
+    """Kaleido alone (``core.export.figure_bytes`` in this process, no export cache, no HTTP), PNG at the
+    exports' size and scale, ``EXPORT_REPEATS`` times each: the catalog map export as the route builds it
+    (M ≥ 5), the same figure with its event markers emptied (same basemap, legend, colour bar: the
+    floor of that map), and an empty figure (kaleido's own round trip)."""
+    import plotly.graph_objects as go
+
+    from core.export import figure_bytes
+    from dashboard.basemap import TOPOJSON_DIR
+    from dashboard.exports import EXPORTS, image_figure
+    from dashboard.figures import EVENT_TRACES
+
+    full = image_figure(EXPORTS["catalog-map"].build(settings, {"mmin": "5"})[0])
+    n_points = sum(len(full.data[i].lat) for i in EVENT_TRACES)
+    no_points = go.Figure(full)
+    for i in EVENT_TRACES:
+        no_points.data[i].update(lat=[], lon=[])
+    cases = {
+        f"kaleido alone: catalog-map.png ({n_points:,} events)": full,
+        "floor: kaleido, catalog map without its event markers": no_points,
+        "floor: kaleido, empty figure": go.Figure(),
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for label, fig in cases.items():
+        times: list[float] = []
+        size = 0
+        for _ in range(EXPORT_REPEATS):
+            if not budget.left(label):
+                break
+            t0 = time.perf_counter()
+            size = len(figure_bytes(fig, "png", topojson_dir=TOPOJSON_DIR))
+            times.append(time.perf_counter() - t0)
+        out[label] = _stats(times, note=f"{size / 1e3:.0f} kB")
+        print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
+    return out
 
 
 def bench_exports(browser: Any, base: str, event_id: str | None, budget: Budget) -> dict[str, dict[str, Any]]:
@@ -495,10 +600,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("event view (cold, warm, warm by a click on the map; fresh page each):")
                 event_rows, n_passes = bench_events(browser, base, events, budget)
                 rows.update(event_rows)
+                print("floor of a page load by URL (warm):")
+                rows.update(bench_page_floor(browser, base, budget))
                 # the event with the most passes: the heaviest tracks figure of the set
                 export_event = max(n_passes, key=n_passes.get) if n_passes else None
                 print("PNG exports (one warm-up, then timed):")
                 rows.update(bench_exports(browser, base, export_event, budget))
+                print("kaleido alone, in this process (no export cache, no HTTP):")
+                rows.update(bench_export_floor(settings, budget))
             finally:
                 browser.close()
                 n_jobs_ended = _end_leftover_jobs()

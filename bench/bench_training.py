@@ -6,8 +6,9 @@ a held-out 1,000 for the neural models' validation loss. Each model has its quic
 (``core.training.QUICK_PARAMS``). Figures:
 
 - neural models (seqnetquake, cnn, lstm, bilstm): ``--epochs`` epochs (default 5) *without* early
-  stopping (a fixed amount of work); samples/s = N × epochs / fit seconds, i.e. training samples pushed
-  through forward + backward per second. The validation pass of early stopping, when used, adds about
+  stopping (a fixed amount of work), after an untimed one-epoch warm-up fit on 2,048 sequences;
+  samples/s = N × epochs / fit seconds, i.e. training samples pushed through forward + backward per
+  second. The validation pass of early stopping, when used, adds about
   a forward pass over the validation set per epoch (not counted here). One epoch of a full fit costs
   N / (samples/s) seconds; a default fit runs 15–60 epochs.
 - scikit-learn models (random_forest, svm, hist_gradient_boosting ("hgb")): one fit; samples/s = N / fit
@@ -89,6 +90,9 @@ def main() -> None:
             params.update(epochs=args.epochs, min_epochs=0, n_threads=args.threads, device=args.device)
             if args.batch_size:
                 params["batch_size"] = args.batch_size
+            # a one-epoch fit on a few batches first: the device's start-up (CUDA context, kernel
+            # selection) stays out of the timing
+            make_model(name, **{**params, "epochs": 1}, seed=0).fit(Xtr[:2048], ytr[:2048])
         model = make_model(name, **params, seed=0)
         t0 = time.perf_counter()
         model.fit(Xtr, ytr)  # no validation data: neural models run exactly ``epochs`` epochs

@@ -25,12 +25,19 @@ python3 -c "import torch, numpy, pandas, xarray, sklearn; print('torch', torch._
     'numpy', numpy.__version__, 'pandas', pandas.__version__, 'xarray', xarray.__version__, 'sklearn', sklearn.__version__)" \
     | tee -a "$out/machine.txt"
 echo "== throughput: $n synthetic sequences, 3 epochs, $device" | tee "$out/throughput.log"
-for batch in 64 256 1024; do
+for batch in 64 default 1024; do  # default: the device's batch (core.models.base.BATCH_SIZES)
+    size=(--batch-size "$batch")
+    [ "$batch" = default ] && size=()
     python3 -m bench.bench_training --samples "$n" --epochs 3 --models seqnetquake,cnn,lstm,bilstm \
-        --device "$device" --batch-size "$batch" 2>&1 | grep -v "^machine" | tee -a "$out/throughput.log"
+        --device "$device" "${size[@]}" 2>&1 | grep -v "^machine" | tee -a "$out/throughput.log"
 done
+echo "== the same machine's CPU cores, batch 64, one epoch of $((n / 5)) sequences" | tee -a "$out/throughput.log"
+python3 -m bench.bench_training --samples $((n / 5)) --epochs 1 --models seqnetquake,cnn,lstm,bilstm \
+    --device cpu --threads "$(nproc)" 2>&1 | tee -a "$out/throughput.log"
 for rule in none sqrt; do
     echo "== validation results by batch, learning-rate rule $rule" | tee -a "$out/batch.log"
     python3 -m bench.bench_batch "$data" --batches 64,256,1024 --seeds "$seeds" --device "$device" --jobs 4 \
         --lr-rule "$rule" --out "$fits" 2>&1 | grep -v "^  " | tee -a "$out/batch.log"
 done
+echo "== the model tests on this device (CUDA tests included)" | tee -a "$out/batch.log"
+timeout 240 python3 -m pytest -q -p no:cacheprovider tests/core/models 2>&1 | tail -5 | tee -a "$out/batch.log"

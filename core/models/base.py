@@ -72,7 +72,7 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-BATCH_SIZES: dict[str, int] = {"cpu": 64, "cuda": 64}
+BATCH_SIZES: dict[str, int] = {"cpu": 64, "cuda": 256}
 """``batch_size=None``: the batch (sequences per optimiser step) on each device type (others: the CPU's).
 The CUDA value was chosen on validation data only (``bench/bench_batch.py``; docs/models.md, "Batch size
 and device")."""
