@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -54,6 +55,12 @@ Scheduler = Annotated[str | None, typer.Option(help="dask.distributed scheduler 
 LocalWorkers = Annotated[int | None, typer.Option(help="local worker processes (default: all cores)")]
 Workers = Annotated[int, typer.Option(help="worker processes")]
 Registry = Annotated[Path | None, typer.Option(help="model registry folder (default <work dir>/models)")]
+BatchSize = Annotated[
+    int | None, typer.Option(min=1, help="PyTorch models' batch size (default: the device's; docs/models.md)")
+]
+Device = Annotated[
+    str | None, typer.Option(help="PyTorch models' device: auto (CUDA when present; the default), cpu, cuda")
+]
 
 
 def fail(message: str) -> NoReturn:
@@ -63,6 +70,13 @@ def fail(message: str) -> NoReturn:
 
 
 # ------------------------------------------------------------------------------ arguments
+
+
+def torch_params(batch_size: int | None, device: str | None) -> dict[str, object]:
+    """The PyTorch models' ``batch_size`` / ``device`` given on the command line (checked; unset left out)."""
+    if device is not None and device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?|mps", device):
+        fail(f"--device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    return {k: v for k, v in {"batch_size": batch_size, "device": device}.items() if v is not None}
 
 
 def parse_box(text: str | None, option: str) -> tuple[float, float, float, float] | None:

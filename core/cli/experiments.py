@@ -12,6 +12,8 @@ import typer
 from rich.table import Table
 
 from core.cli.common import (
+    BatchSize,
+    Device,
     apply_overrides,
     console,
     fail,
@@ -21,6 +23,7 @@ from core.cli.common import (
     parse_overrides,
     pct_text,
     read_catalog,
+    torch_params,
 )
 from core.synthetic.precursors import GROUND_TRUTH_NAME
 
@@ -104,6 +107,8 @@ def experiments_command(
     registry_title: Annotated[
         str, typer.Option(help="what the registry's model cards call the run, e.g. 'protocol-scale run'")
     ] = "experiments suite",
+    batch_size: BatchSize = None,
+    device: Device = None,
 ) -> None:
     """Regenerate the structure of the paper's results: build the suite's datasets, run experiments
     (a)–(e), write CSV tables, figures and report.md."""
@@ -143,6 +148,7 @@ def experiments_command(
         fail(f"--fractions must be comma-separated numbers in (0, 1], got {fractions!r}")
     if any(not 0 < f <= 1 for f in fraction_list):
         fail(f"--fractions must lie in (0, 1], got {fractions!r}")
+    torch_settings = torch_params(batch_size, device)
     overrides = parse_overrides(config_override)
     gt = ground_truth_path(ground_truth, archive if testbed is None else testbed / "archive")
     try:
@@ -210,6 +216,7 @@ def experiments_command(
             figures=figures,
             registry=registry,
             registry_title=registry_title,
+            torch_params=torch_settings,
             progress=lambda message: console.print(f"[dim]{message} …[/]"),
         )
     except (ValueError, RuntimeError) as exc:

@@ -5,7 +5,6 @@ models)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,7 +14,9 @@ import typer
 from rich.table import Table
 
 from core.cli.common import (
+    BatchSize,
     CatalogFiles,
+    Device,
     Registry,
     apply_overrides,
     console,
@@ -27,6 +28,7 @@ from core.cli.common import (
     num,
     parse_overrides,
     read_catalog,
+    torch_params,
 )
 from core.config import default_settings
 from core.synthetic.precursors import GROUND_TRUTH_NAME
@@ -157,13 +159,8 @@ def train_command(
     workers: Annotated[
         int | None, typer.Option(help="worker processes for a --config build (default all cores)")
     ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(min=1, help="PyTorch models' batch size (default: their quick parameter)")
-    ] = None,
-    device: Annotated[
-        str | None,
-        typer.Option(help="PyTorch models' device: auto (CUDA when present; the default), cpu, cuda"),
-    ] = None,
+    batch_size: BatchSize = None,
+    device: Device = None,
 ) -> None:
     """Train models on a samples dataset: fit on train, early-stop and choose thresholds on validation, score
     the test split(s) once (95 % bootstrap intervals by event), save each in the registry."""
@@ -178,9 +175,7 @@ def train_command(
         fail("--defaults trains with fixed hyper-parameters: leave out --search")
     if trials < 1:
         fail(f"--trials must be at least 1, got {trials}")
-    if device is not None and device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?|mps", device):
-        fail(f"--device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
-    torch_params = {k: v for k, v in {"batch_size": batch_size, "device": device}.items() if v is not None}
+    torch_settings = torch_params(batch_size, device)
     overrides = parse_overrides(config_override)
     gt = ground_truth_path(ground_truth, archive)
     samples = _samples_for_training(dataset, config, archive, overrides, workers)
@@ -205,7 +200,7 @@ def train_command(
                 n_boot=200 if n_boot is None else n_boot,
                 ground_truth=gt,
                 progress=done,
-                torch_params=torch_params,
+                torch_params=torch_settings,
             )
         else:
             how = "fixed hyper-parameters" if quick else f"optuna search, {trials} trials on validation"
@@ -214,7 +209,7 @@ def train_command(
                 result = train_model(
                     name,
                     samples,
-                    params=torch_params if is_torch_model(name) else None,
+                    params=torch_settings if is_torch_model(name) else None,
                     quick=quick,
                     n_trials=0 if quick else trials,
                     timeout_s=timeout,

@@ -66,7 +66,14 @@ from core.models.inputs import (
 )
 from core.models.zoo import DISPLAY_NAMES, MODEL_NAMES, make_model
 from core.oracle import ORACLE_NAME
-from core.training import FINE_TUNE_STRATEGIES, QUICK_PARAMS, fine_tune, pretrain, search_hyperparameters
+from core.training import (
+    FINE_TUNE_STRATEGIES,
+    QUICK_PARAMS,
+    fine_tune,
+    is_torch_model,
+    pretrain,
+    search_hyperparameters,
+)
 
 __all__ = ["SeedRuns", "SuiteResult", "load_suite_datasets", "run_paper_suite", "seed_row"]
 
@@ -175,8 +182,10 @@ class _Suite:
         store: Path | None = None,
         search_models: Sequence[str] | None = None,
         min_events_per_class: int | None = None,
+        torch_params: Mapping[str, Any] | None = None,
     ) -> None:
         self.data = data
+        self.torch_params = dict(torch_params or {})
         self.min_events = min_events_per_class
         self.search_models = set(MODEL_NAMES if search_models is None else search_models)
         self.quick = quick
@@ -270,6 +279,8 @@ class _Suite:
                     **self.study_kwargs(name, key),
                 )
                 params = res.best_params
+            if is_torch_model(name):
+                params.update(self.torch_params)
             self.params_cache[ck] = {k: v for k, v in params.items() if k != "seed"}
         return self.params_cache[ck]
 
@@ -281,7 +292,8 @@ class _Suite:
 
     def tag(self, *parts: Any) -> str:
         mode = "quick" if self.quick or self.n_trials <= 0 else f"search{self.n_trials}"
-        return "__".join(str(p) for p in (mode, *parts)).replace("/", "_").replace(" ", "_")
+        torch = [f"{k}-{v}" for k, v in sorted(self.torch_params.items())]  # kept apart on resume
+        return "__".join(str(p) for p in (mode, *torch, *parts)).replace("/", "_").replace(" ", "_")
 
     def fit_eval(self, name: str, key: str) -> SeedRuns:
         ck = (self.hashes[key], name)
@@ -745,6 +757,7 @@ def run_paper_suite(
     parts: Sequence[str] | None = None,
     registry: str | os.PathLike[str] | None = None,
     registry_title: str = "experiments suite",
+    torch_params: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Run experiments (a)–(e) on ``datasets`` and write CSV tables, figures and ``report.md`` to ``out_dir``.
@@ -765,7 +778,8 @@ def run_paper_suite(
     all; with ``resume`` a suite can run in parts and be completed later). ``registry``: a model registry
     that receives the first seed's fit of every (e) model (the dashboard's defaults) and of SeqNetQuake at
     each other L of (b), each with its model card (:mod:`core.model_cards`), described by
-    ``registry.json`` (``registry_title``). ``progress(message)`` is called before each fit.
+    ``registry.json`` (``registry_title``). ``torch_params`` (``batch_size``, ``device``) go to the PyTorch
+    models over their quick or searched parameters. ``progress(message)`` is called before each fit.
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -787,6 +801,7 @@ def run_paper_suite(
         store=out / "runs" if resume else None,
         search_models=search_models,
         min_events_per_class=min_events_per_class,
+        torch_params=torch_params,
     )
     tables: dict[str, pd.DataFrame] = {}
     skipped: dict[str, str] = {}

@@ -184,3 +184,20 @@ def test_a_suite_registers_its_models_with_cards_and_a_rerun_keeps_them(tmp_path
     assert len(lengths) == 2  # L = 20 (default) and L = 10 of (b), raw features like the main dataset
     run_paper_suite(data, tmp_path / "r", registry=registry, registry_title="unit suite", **kw)
     assert len(list_models(registry)) == 3  # a rerun registers nothing twice
+
+
+def test_the_suite_trains_the_pytorch_models_at_the_batch_asked_and_keeps_those_fits_apart(tmp_path) -> None:
+    from core.models.registry import load_model
+
+    data = {"cses": make_samples(30, 20, seed=1, signal=2.0)}
+    kw = dict(quick=True, seeds=(0,), n_boot=10, models=("seqnetquake", "svm"), figures=False, parts=("e",))
+    registry = tmp_path / "registry"
+    small = {"batch_size": 16, "device": "cpu"}
+    run_paper_suite(data, tmp_path / "r", registry=registry, torch_params=small, **kw)
+    assert load_model("seqnetquake", root=registry).estimator.batch_size_ == 16
+    messages: list[str] = []
+    run_paper_suite(data, tmp_path / "r", progress=messages.append, **kw)  # the device's batch: new fits
+    assert any(m.startswith("train seqnetquake on cses-default") for m in messages)
+    messages.clear()
+    run_paper_suite(data, tmp_path / "r", progress=messages.append, torch_params=small, **kw)  # resumed
+    assert not any(m.startswith("train seqnetquake") for m in messages)
