@@ -34,6 +34,7 @@ import os
 import pickle
 import platform
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -103,7 +104,9 @@ def _seed_draws(evaluations: list[Any], metric_name: str, n_boot: int) -> np.nda
         )[metric_name]
         for ev in evaluations
     ]
-    return np.nanmean(np.vstack(per_seed), axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with one class: NaN for every seed
+        return np.nanmean(np.vstack(per_seed), axis=0)
 
 
 def _interval(draws: np.ndarray) -> tuple[float, float]:
