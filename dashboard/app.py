@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 
 from core.config import Settings, default_settings
 from core.export import FIGURE_FORMATS, TABLE_FORMATS, ExportError
-from dashboard.basemap import BasemapError, basemap_geojson_bytes
+from dashboard.basemap import BasemapError, basemap_geojson_bytes, web_topojson_bytes
 from dashboard.components.event_card import message
 from dashboard.data import event_defaults, find_event, map_defaults
 from dashboard.exports import export_file
@@ -97,6 +97,14 @@ def create_app(settings: Settings | None = None) -> Dash:
     def basemap(resolution: str, layer: str) -> Response:
         try:
             body = basemap_geojson_bytes(resolution, layer)
+        except BasemapError:
+            abort(404)
+        return Response(body, mimetype="application/json", headers={"Cache-Control": ASSET_CACHE_PLAIN})
+
+    @app.server.route("/topojson/<name>.json")
+    def topojson(name: str) -> Response:
+        try:
+            body = web_topojson_bytes(name)
         except BasemapError:
             abort(404)
         return Response(body, mimetype="application/json", headers={"Cache-Control": ASSET_CACHE_PLAIN})

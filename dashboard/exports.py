@@ -45,7 +45,7 @@ from dashboard.figures import (
 )
 from dashboard.state import EventState, MapState, event_query, map_query, parse_event_query, parse_map_query
 
-__all__ = ["EXPORTS", "Export", "export_cache", "export_file", "export_href"]
+__all__ = ["EXPORTS", "Export", "export_cache", "export_file", "export_href", "image_figure"]
 
 
 @dataclass(frozen=True)
@@ -204,14 +204,19 @@ def export_cache(settings: Settings) -> diskcache.Cache:
     return open_cache(settings.cache_dir / "exports", work_dir=settings.work_dir, size_limit=2**29)
 
 
+def image_figure(fig: Any) -> go.Figure:
+    """``fig`` as kaleido renders it into an image: without hover labels, which an image never shows
+    (their payload, an id and a text per point, only slows kaleido down)."""
+    return go.Figure(fig).update_traces(hovertext=None, customdata=None, hovertemplate=None, hoverinfo="skip")
+
+
 def _rendered(settings: Settings, fig: Any, fmt: str) -> bytes:
     """``fig`` (a plotly figure or its dict) rendered as ``fmt`` (:func:`core.export.figure_bytes`).
     Kaleido's renderings are cached by the figure's own JSON, so exporting the same figure again costs
     only building and hashing it."""
     if fmt == "html":  # no browser involved: as quick to write again as to look up
         return figure_bytes(fig, fmt, topojson_dir=TOPOJSON_DIR)
-    # an image shows no hover labels: their payload (an id and a text per point) only slows kaleido down
-    fig = go.Figure(fig).update_traces(hovertext=None, customdata=None, hovertemplate=None, hoverinfo="skip")
+    fig = image_figure(fig)
     spec = json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder, sort_keys=True)
     key = hashlib.sha256(f"{fmt}\x1f{_RENDERER}\x1f{spec}".encode()).hexdigest()
     cache = export_cache(settings)

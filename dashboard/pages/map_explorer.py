@@ -53,7 +53,7 @@ from dashboard.state import (
 )
 
 GRAPH_CONFIG: dcc.Graph.Config = {
-    "topojsonURL": "/assets/topojson/",
+    "topojsonURL": "/topojson/",  # the vendored files, simplified to their own precision (app.topojson)
     "scrollZoom": True,
     "displaylogo": False,
     "responsive": True,

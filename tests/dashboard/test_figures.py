@@ -10,7 +10,14 @@ import pytest
 import shapely
 
 from core.geo import geodesic_distance_km
-from dashboard.basemap import BasemapError, basemap_geojson_bytes, topojson_to_geojson
+from dashboard.basemap import (
+    TOPOJSON_DIR,
+    WEB_TOPOJSON_TOLERANCE_DEG,
+    BasemapError,
+    basemap_geojson_bytes,
+    topojson_to_geojson,
+    web_topojson_bytes,
+)
 from dashboard.figures import (
     CIRCLE_TRACE,
     EPICENTRE_TRACE,
@@ -187,6 +194,47 @@ def test_detailed_basemap_keeps_every_continent() -> None:
     shapes = [shapely.geometry.shape(f["geometry"]) for f in land["features"]]
     for lon, lat in ((-90.0, 40.0), (135.0, -25.0), (20.0, 0.0), (100.0, 60.0), (-60.0, -10.0)):
         assert any(s.contains(shapely.Point(lon, lat)) for s in shapes), (lon, lat)
+
+
+def _ring_areas(topology: dict, layer: str | None = None) -> list[float]:
+    """The signed planar (shoelace) area of every polygon ring of a quantised topojson (of one object
+    when ``layer`` is given), in grid units."""
+    arcs = [np.cumsum(np.asarray(arc, dtype=float), axis=0) for arc in topology["arcs"]]
+    areas = []
+    for name, obj in topology["objects"].items():
+        for geom in obj["geometries"] if layer in (None, name) else []:
+            polygons = {"Polygon": [geom.get("arcs")], "MultiPolygon": geom.get("arcs")}.get(geom["type"], [])
+            for ring in (r for polygon in polygons for r in polygon):
+                xy = np.concatenate([arcs[i] if i >= 0 else arcs[~i][::-1] for i in ring])
+                areas.append(0.5 * (np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1])))
+    return areas
+
+
+def _ring_windings(topology: dict) -> list[float]:
+    return [float(np.sign(a)) for a in _ring_areas(topology)]
+
+
+def test_browser_topojson_draws_the_same_coasts_with_fewer_points() -> None:
+    """The topojson the event map draws in the browser: the same objects and arcs, far fewer points, no
+    line moved by more than the tolerance, no polygon ring turned inside out (d3 would fill the globe) and
+    the land's area kept; unknown names are refused."""
+    vendored = json.loads((TOPOJSON_DIR / "world_50m.json").read_text())
+    served = json.loads(web_topojson_bytes("world_50m"))
+    assert served["objects"] == vendored["objects"] and len(served["arcs"]) == len(vendored["arcs"])
+    assert sum(map(len, served["arcs"])) < 0.65 * sum(map(len, vendored["arcs"]))
+    scale = np.asarray(vendored["transform"]["scale"])
+    for before, after in zip(vendored["arcs"], served["arcs"], strict=True):
+        old, new = (np.cumsum(np.asarray(arc), axis=0) * scale for arc in (before, after))
+        assert (new[0] == old[0]).all() and (new[-1] == old[-1]).all()  # shared borders still meet
+        if len(new) > 1:  # every point of the vendored arc lies within the tolerance of the served one
+            assert shapely.distance(shapely.points(old), shapely.LineString(new)).max() < (
+                WEB_TOPOJSON_TOLERANCE_DEG + 1e-9
+            )
+    assert _ring_windings(served) == _ring_windings(vendored)  # as d3 reads a ring: by its winding
+    areas = [sum(_ring_areas(topo, "land")) for topo in (vendored, served)]
+    assert areas[1] == pytest.approx(areas[0], rel=0.01)
+    with pytest.raises(BasemapError):
+        web_topojson_bytes("world_10m")
 
 
 def test_event_timeline_shades_eras_and_gaps(events: pd.DataFrame) -> None:
