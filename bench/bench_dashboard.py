@@ -11,6 +11,12 @@ costs, which ``bench_map`` measures; loading the index first also keeps a reques
 pyarrow while Dash forks a background job, which can leave the job deadlocked on the import lock).
 Prints figures, asserts nothing; stops by itself within a few minutes (``BUDGET_S``, ``VISIT_S``).
 
+Floors, measured on the same machine in the same run (rows ``floor: …``): a page load by URL of the app's
+scripts alone and of an empty Dash page (the not-found page: same scripts, Dash's start-up requests and
+routing callback), warm like the event visits; kaleido alone on the catalog map, on that map without its
+markers, on the same markers without a map, and on an empty figure. The event visits by URL also report
+when the browser had run every script (DOMContentLoaded).
+
 Run ``python -m bench.bench_dashboard [--events 10] [--map-repeats 3] [--export-repeats 5]`` after
 ``make run`` (or ``python -m core prepare``). Headline figures also go to ``bench.results``.
 """
@@ -390,7 +396,9 @@ def bench_export_floor(settings: Settings, budget: Budget) -> dict[str, dict[str
     """Kaleido alone (``core.export.figure_bytes`` in this process, no export cache, no HTTP), PNG at the
     exports' size and scale, ``EXPORT_REPEATS`` times each: the catalog map export as the route builds it
     (M ≥ 5), the same figure with its event markers emptied (same basemap, legend, colour bar: the
-    floor of that map), and an empty figure (kaleido's own round trip)."""
+    floor of that map), the same markers alone on a plain SVG scatter (no map: what drawing that many
+    SVG markers costs kaleido, the floor of any vector rendering of them), and an empty figure (kaleido's
+    own round trip)."""
     import plotly.graph_objects as go
 
     from core.export import figure_bytes
@@ -403,9 +411,21 @@ def bench_export_floor(settings: Settings, budget: Budget) -> dict[str, dict[str
     no_points = go.Figure(full)
     for i in EVENT_TRACES:
         no_points.data[i].update(lat=[], lon=[])
+    markers_only = go.Figure(
+        [
+            go.Scatter(
+                x=full.data[i].lon,
+                y=full.data[i].lat,
+                mode="markers",
+                marker=full.data[i].marker.to_plotly_json(),
+            )
+            for i in EVENT_TRACES
+        ]
+    )
     cases = {
         f"kaleido alone: catalog-map.png ({n_points:,} events)": full,
         "floor: kaleido, catalog map without its event markers": no_points,
+        "floor: kaleido, the same markers alone (SVG scatter, no map)": markers_only,
         "floor: kaleido, empty figure": go.Figure(),
     }
     out: dict[str, dict[str, Any]] = {}
