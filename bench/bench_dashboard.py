@@ -11,6 +11,12 @@ costs, which ``bench_map`` measures; loading the index first also keeps a reques
 pyarrow while Dash forks a background job, which can leave the job deadlocked on the import lock).
 Prints figures, asserts nothing; stops by itself within a few minutes (``BUDGET_S``, ``VISIT_S``).
 
+The event visits and their floors run in a browser with a profile on disk (Playwright's persistent
+context in a temporary folder), as a user's browser: its HTTP cache and V8's code cache keep the scripts
+compiled between page loads. A private (incognito) context, which the map renders and exports use, keeps
+no compiled code: Chromium compiles the app's 3.5 MB of scripts again on every page load; the warm visit by
+URL and the floors are measured there too (rows ``private context``), so the difference is printed.
+
 Floors, measured on the same machine in the same run (rows ``floor: …``): a page load by URL of the app's
 scripts alone and of an empty Dash page (the not-found page: same scripts, Dash's start-up requests and
 routing callback), warm like the event visits; kaleido alone on the catalog map, on that map without its
@@ -30,6 +36,7 @@ import os
 import platform
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -308,37 +315,34 @@ def _visit_event(context: Any, base: str, event_id: str, *, from_map: bool = Fal
 
 
 def bench_events(
-    browser: Any, base: str, events: list[dict[str, Any]], budget: Budget
+    context: Any, base: str, events: list[dict[str, Any]], budget: Budget
 ) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """Each event three times in one browser context (a fresh page each time): first visit cold (the
-    analysis cache was emptied before the server started), then warm (analysis cached) by URL, then warm
-    by a click on the map page's "Open event view" link (in-app navigation, the user's path)."""
-    context = browser.new_context()
+    """Each event three times in ``context`` (the browser with a profile, see the module docstring; a
+    fresh page each time): first visit cold (the analysis cache was emptied before the server started), then
+    warm (analysis cached) by URL, then warm by a click on the map page's "Open event view" link (in-app
+    navigation, the user's path)."""
     times = {(kind, step): [] for kind in KINDS for step in (*STEPS, "scripts")}
     failures = dict.fromkeys(KINDS, 0)
     n_passes: dict[str, int] = {}
-    try:
-        for event in events:
-            event_id = str(event["event_id"])
-            if not budget.left(f"event {event_id}"):
-                break
-            line = f"  {event_id} M{event['mag']:.1f} {str(event['time'])[:10]} {event['place'] or '?'}:"
-            shown = ""
-            for kind in KINDS:
-                try:
-                    visit = _visit_event(context, base, event_id, from_map=kind == KINDS[2])
-                except Exception as exc:  # reported, not raised
-                    failures[kind] += 1
-                    line += f" {kind} FAILED ({_why(exc)});"
-                    continue
-                for step in (*STEPS, "scripts"):
-                    times[kind, step].append(visit[step])
-                n_passes[event_id], shown = visit["n_passes"], visit["shown"]
-                steps = ", ".join(f"{step} {visit[step]:.2f}" for step in STEPS[:-1])
-                line += f" {kind} {visit['all']:.2f} s ({steps});"
-            print(f"{line} {shown}")
-    finally:
-        context.close()
+    for event in events:
+        event_id = str(event["event_id"])
+        if not budget.left(f"event {event_id}"):
+            break
+        line = f"  {event_id} M{event['mag']:.1f} {str(event['time'])[:10]} {event['place'] or '?'}:"
+        shown = ""
+        for kind in KINDS:
+            try:
+                visit = _visit_event(context, base, event_id, from_map=kind == KINDS[2])
+            except Exception as exc:  # reported, not raised
+                failures[kind] += 1
+                line += f" {kind} FAILED ({_why(exc)});"
+                continue
+            for step in (*STEPS, "scripts"):
+                times[kind, step].append(visit[step])
+            n_passes[event_id], shown = visit["n_passes"], visit["shown"]
+            steps = ", ".join(f"{step} {visit[step]:.2f}" for step in STEPS[:-1])
+            line += f" {kind} {visit['all']:.2f} s ({steps});"
+        print(f"{line} {shown}")
     rows: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
         rows[f"event view, {kind}: all panels"] = _stats(times[kind, "all"], failures[kind])
@@ -352,41 +356,69 @@ def bench_events(
     return rows, n_passes
 
 
-def bench_page_floor(browser: Any, base: str, budget: Budget) -> dict[str, dict[str, Any]]:
-    """The floor under a page load by URL on this machine, warm like the event visits (one browser context,
-    its HTTP cache filled by a first load that is not timed; a fresh page each time), ``N_EVENTS`` loads
+def bench_page_floor(context: Any, base: str, budget: Budget, browser_name: str) -> dict[str, dict[str, Any]]:
+    """The floor under a page load by URL on this machine, warm like the event visits (``context``, its
+    HTTP cache filled by a first load that is not timed; a fresh page each time), ``N_EVENTS`` loads
     each: (1) the app's scripts alone (``SCRIPTS_ONLY_PATH``: the same script tags, Dash never started):
     goto → load event; (2) the app's not-found page (``/nowhere``): those scripts, Dash's start-up requests
     (layout, dependencies) and the routing callback, goto → its message visible — an empty Dash page."""
     cases = {
-        "floor: the app's scripts alone, warm (no Dash start)": (SCRIPTS_ONLY_PATH, None),
-        "floor: empty Dash page by URL, warm (/nowhere)": ("/nowhere", "#not-found"),
+        f"floor: the app's scripts alone, warm, {browser_name}": (SCRIPTS_ONLY_PATH, None),
+        f"floor: empty Dash page by URL, warm, {browser_name}": ("/nowhere", "#not-found"),
     }
-    context = browser.new_context()
     out: dict[str, dict[str, Any]] = {}
+    for label, (path, selector) in cases.items():
+        times: list[float] = []
+        failures = 0
+        for k in range(N_EVENTS + 1):
+            if not budget.left(label):
+                break
+            page = context.new_page()
+            try:
+                t0 = time.perf_counter()
+                deadline = t0 + VISIT_S
+                page.goto(base + path, timeout=_ms_left(deadline))
+                if selector:
+                    _wait_visible(page, selector, deadline)
+                if k:  # the first load fills the HTTP cache
+                    times.append(time.perf_counter() - t0)
+            except Exception as exc:  # reported, not raised
+                failures += 1
+                print(f"  {label}: FAILED {_why(exc)}")
+            finally:
+                page.close()
+        out[label] = _stats(times, failures, "fresh page each")
+        print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
+    return out
+
+
+def bench_private_warm(
+    browser: Any, base: str, events: list[dict[str, Any]], budget: Budget
+) -> dict[str, Any]:
+    """The warm visit by URL in a private (incognito) browser context instead: each event once untimed
+    (fills the context's HTTP cache), then once timed. Such a context keeps no compiled code between page
+    loads, so the browser compiles its scripts again on every load."""
+    label = "private context: event view by URL, warm"
+    context = browser.new_context()
+    times: list[float] = []
+    failures = 0
     try:
-        for label, (path, selector) in cases.items():
-            times: list[float] = []
-            failures = 0
-            for k in range(N_EVENTS + 1):
-                if not budget.left(label):
-                    break
-                page = context.new_page()
-                try:
-                    t0 = time.perf_counter()
-                    deadline = t0 + VISIT_S
-                    page.goto(base + path, timeout=_ms_left(deadline))
-                    if selector:
-                        _wait_visible(page, selector, deadline)
-                    if k:  # the first load fills the HTTP cache
-                        times.append(time.perf_counter() - t0)
-                except Exception as exc:  # reported, not raised
-                    failures += 1
-                    print(f"  {label}: FAILED {_why(exc)}")
-                finally:
-                    page.close()
-            out[label] = _stats(times, failures, "same browser context, fresh page each")
-            print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
+        for event in events:
+            if not budget.left(label):
+                break
+            try:
+                _visit_event(context, base, str(event["event_id"]))
+                times.append(_visit_event(context, base, str(event["event_id"]))["all"])
+            except Exception as exc:  # reported, not raised
+                failures += 1
+                print(f"  {label}: FAILED {_why(exc)}")
+    finally:
+        context.close()
+    print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
+    out = {label: _stats(times, failures, "all panels; incognito: no code cache")}
+    context = browser.new_context()
+    try:
+        out.update(bench_page_floor(context, base, budget, "private context"))
     finally:
         context.close()
     return out
@@ -612,16 +644,22 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict[str, Any]] = {}
     n_jobs_ended = 0
     try:
-        with sync_playwright() as pw:
+        with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
             browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            # the event visits: a browser with a profile on disk, as a user's (see the module docstring)
+            user = pw.chromium.launch_persistent_context(
+                profile, executable_path=executable, args=CHROMIUM_ARGS, headless=True
+            )
             try:
-                print("first map render (fresh browser context each):")
+                print("first map render (fresh private browser context each):")
                 rows.update(bench_map(browser, base, budget))
-                print("event view (cold, warm, warm by a click on the map; fresh page each):")
-                event_rows, n_passes = bench_events(browser, base, events, budget)
+                print("event view (browser with a profile; cold, warm, warm by a click on the map):")
+                event_rows, n_passes = bench_events(user, base, events, budget)
                 rows.update(event_rows)
-                print("floor of a page load by URL (warm):")
-                rows.update(bench_page_floor(browser, base, budget))
+                print("floor of a page load by URL (warm), browser with a profile:")
+                rows.update(bench_page_floor(user, base, budget, "browser with a profile"))
+                print("the same in a private browser context (no code cache):")
+                rows.update(bench_private_warm(browser, base, events, budget))
                 # the event with the most passes: the heaviest tracks figure of the set
                 export_event = max(n_passes, key=n_passes.get) if n_passes else None
                 print("PNG exports (one warm-up, then timed):")
@@ -629,6 +667,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("kaleido alone, in this process (no export cache, no HTTP):")
                 rows.update(bench_export_floor(settings, budget))
             finally:
+                user.close()
                 browser.close()
                 n_jobs_ended = _end_leftover_jobs()
     finally:
