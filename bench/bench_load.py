@@ -17,7 +17,8 @@ background result is lost (HTTP 204 while polling) or when a panel the page must
 (map page: the map figure; event page: the tracks map and the analysis panel).
 
 The user path: the map page (``/``), then an event page (``/event/<id>``). The events are the M ≥ 6
-earthquakes of the demo archive (``bench_dashboard``'s choice). Phases: a warm-up pass over the events that
+earthquakes of the demo archive (``bench_dashboard``'s choice), or those given with ``--event`` (any
+archive: ``tests/dashboard/test_load_celery.py`` runs it small on a tiny one). Phases: a warm-up pass over the events that
 fills the caches (every user at once, user k opens event k mod the events: with 20 users and 10 events two
 users open each not-yet-analysed event at about the same time), a single user alone (warm, unloaded: the
 service times), then ``--passes`` timed passes of every user (user k sees event k + p in pass p, so each
@@ -44,6 +45,7 @@ The load generator shares the machine with the server (CPU seconds of both are p
 figures, asserts nothing; headline figures also go to ``bench.results``. Usage::
 
     python -m bench.bench_load [--clients 20] [--passes 3] [--workers 2] [--time-limit 300] [--celery]
+        [--event ID ...]
 """
 
 from __future__ import annotations
@@ -875,6 +877,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1: sync)")
     ap.add_argument("--events", type=int, default=10, help="M ≥ 6 demo events to visit (default 10)")
     ap.add_argument(
+        "--event", action="append", default=None, help="an event id to visit instead (repeatable)"
+    )
+    ap.add_argument(
         "--time-limit", type=float, default=TIME_LIMIT_S, help=f"whole run, s (default {TIME_LIMIT_S:.0f})"
     )
     ap.add_argument(
@@ -909,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
         emit(bench_name, [], skipped="no redis-server")
         return 0
     bench_dashboard.N_EVENTS = args.events
-    events = [str(e["event_id"]) for e in bench_dashboard._pick_events(settings)]
+    events = args.event or [str(e["event_id"]) for e in bench_dashboard._pick_events(settings)]
     print(
         f"load test {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} — {platform.node()} "
         f"{platform.machine()}, {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.2f} — "
@@ -922,7 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.celery
         else "background jobs: forked by the gunicorn workers (DiskcacheManager)"
     )
-    print(f"{len(events)} events (M ≥ 6 of the demo archive): {', '.join(events)}")
+    which = "given" if args.event else "M ≥ 6 of the demo archive"
+    print(f"{len(events)} events ({which}): {', '.join(events)}")
     rec = Recorder()
     server: Gunicorn | None = None
     walls: dict[str, float] = {}
