@@ -19,8 +19,9 @@ URL and the floors are measured there too (rows ``private context``), so the dif
 
 Floors, measured on the same machine in the same run (rows ``floor: …``): a page load by URL of the app's
 scripts alone and of an empty Dash page (the not-found page: same scripts, Dash's start-up requests and
-routing callback), warm like the event visits; kaleido alone on the catalog map, on that map without its
-markers, on the same markers without a map, and on an empty figure. The event visits by URL also report
+routing callback), warm like the event visits; kaleido alone on the catalog map as exported (its markers
+painted as one image, timed apart) and with one SVG marker per event, on that map without its markers, on
+the same markers without a map, and on an empty figure. The event visits by URL also report
 when the browser had run every script (DOMContentLoaded).
 
 Run ``python -m bench.bench_dashboard [--events 10] [--map-repeats 3] [--export-repeats 5]`` after
@@ -425,12 +426,12 @@ def bench_private_warm(
 
 
 def bench_export_floor(settings: Settings, budget: Budget) -> dict[str, dict[str, Any]]:
-    """Kaleido alone (``core.export.figure_bytes`` in this process, no export cache, no HTTP), PNG at the
-    exports' size and scale, ``EXPORT_REPEATS`` times each: the catalog map export as the route builds it
-    (M ≥ 5), the same figure with its event markers emptied (same basemap, legend, colour bar: the
-    floor of that map), the same markers alone on a plain SVG scatter (no map: what drawing that many
-    SVG markers costs kaleido, the floor of any vector rendering of them), and an empty figure (kaleido's
-    own round trip)."""
+    """The catalog map's PNG (M ≥ 5) in this process, without the export cache or HTTP, at the exports'
+    size and scale, ``EXPORT_REPEATS`` times each: painting its markers as one image (numpy, as the export
+    route does) and kaleido rendering the result; kaleido on the same map with one SVG marker per event
+    (the export before), on that map without its markers (same basemap, legend, colour bar: the floor of
+    that map), on the same markers alone as a plain SVG scatter (no map: what that many SVG markers cost
+    kaleido, the floor of any vector rendering of them), and on an empty figure (kaleido's round trip)."""
     import plotly.graph_objects as go
 
     from core.export import figure_bytes
@@ -438,39 +439,49 @@ def bench_export_floor(settings: Settings, budget: Budget) -> dict[str, dict[str
     from dashboard.exports import EXPORTS, image_figure
     from dashboard.figures import EVENT_TRACES
 
-    full = image_figure(EXPORTS["catalog-map"].build(settings, {"mmin": "5"})[0])
-    n_points = sum(len(full.data[i].lat) for i in EVENT_TRACES)
-    no_points = go.Figure(full)
+    export = EXPORTS["catalog-map"]
+    vector = image_figure(export.build(settings, {"mmin": "5"})[0])
+    n_points = sum(len(vector.data[i].lat) for i in EVENT_TRACES)
+    painted = export.png(vector) if export.png else vector
+    no_points = go.Figure(vector)
     for i in EVENT_TRACES:
         no_points.data[i].update(lat=[], lon=[])
     markers_only = go.Figure(
         [
             go.Scatter(
-                x=full.data[i].lon,
-                y=full.data[i].lat,
+                x=vector.data[i].lon,
+                y=vector.data[i].lat,
                 mode="markers",
-                marker=full.data[i].marker.to_plotly_json(),
+                marker=vector.data[i].marker.to_plotly_json(),
             )
             for i in EVENT_TRACES
         ]
     )
-    cases = {
-        f"kaleido alone: catalog-map.png ({n_points:,} events)": full,
-        "floor: kaleido, catalog map without its event markers": no_points,
-        "floor: kaleido, the same markers alone (SVG scatter, no map)": markers_only,
-        "floor: kaleido, empty figure": go.Figure(),
+
+    def png(fig: Any) -> Callable[[], int]:
+        return lambda: len(figure_bytes(fig, "png", topojson_dir=TOPOJSON_DIR))
+
+    cases: dict[str, Callable[[], int]] = {
+        f"paint {n_points:,} markers as one image (numpy)": lambda: len(
+            (export.png or (lambda f: f))(vector).layout.images
+        ),
+        "kaleido alone: catalog-map.png, markers painted": png(painted),
+        "kaleido alone: catalog-map.png, one SVG marker each": png(vector),
+        "floor: kaleido, catalog map without its event markers": png(no_points),
+        "floor: kaleido, the same markers alone (SVG scatter, no map)": png(markers_only),
+        "floor: kaleido, empty figure": png(go.Figure()),
     }
     out: dict[str, dict[str, Any]] = {}
-    for label, fig in cases.items():
+    for label, work in cases.items():
         times: list[float] = []
         size = 0
         for _ in range(EXPORT_REPEATS):
             if not budget.left(label):
                 break
             t0 = time.perf_counter()
-            size = len(figure_bytes(fig, "png", topojson_dir=TOPOJSON_DIR))
+            size = work()
             times.append(time.perf_counter() - t0)
-        out[label] = _stats(times, note=f"{size / 1e3:.0f} kB")
+        out[label] = _stats(times, note=f"{size / 1e3:.0f} kB" if size > 1000 else "")
         print(f"  {label}: " + ", ".join(f"{t:.2f} s" for t in times))
     return out
 

@@ -43,6 +43,7 @@ from dashboard.figures import (
     sequences_figure,
     space_weather_figure,
 )
+from dashboard.map_raster import with_raster_markers
 from dashboard.state import EventState, MapState, event_query, map_query, parse_event_query, parse_map_query
 
 __all__ = ["EXPORTS", "Export", "export_cache", "export_file", "export_href", "image_figure"]
@@ -50,10 +51,12 @@ __all__ = ["EXPORTS", "Export", "export_cache", "export_file", "export_href", "i
 
 @dataclass(frozen=True)
 class Export:
-    """One downloadable item: ``kind`` figure or table; ``build(settings, query)`` → (object, name parts)."""
+    """One downloadable item: ``kind`` figure or table; ``build(settings, query)`` → (object, name parts);
+    ``png``: what the figure becomes before kaleido renders it as PNG (None: itself)."""
 
     kind: str
     build: Callable[[Settings, Mapping[str, str]], tuple[Any, list[Any]]]
+    png: Callable[[go.Figure], go.Figure] | None = None
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -180,8 +183,15 @@ def _scores(settings: Settings, query: Mapping[str, str], *, as_table: bool) -> 
     return (scores if as_table else scores_figure(scores)), parts
 
 
+def _raster_markers(fig: go.Figure) -> go.Figure:
+    """The world map with its markers in one image (:mod:`dashboard.map_raster`), at the PNG's size."""
+    size = figure_bytes.__kwdefaults__ or {}
+    return with_raster_markers(fig, width=size["width"], height=size["height"], pixel_scale=size["scale"])
+
+
 EXPORTS: dict[str, Export] = {
-    "catalog-map": Export("figure", _catalog_map),
+    # as PNG, tens of thousands of SVG markers would cost kaleido over a second: painted as one image
+    "catalog-map": Export("figure", _catalog_map, png=_raster_markers),
     "catalog": Export("table", _catalog_table),
     "event-tracks": Export("figure", _event_tracks),
     "event-passes": Export("table", _event_passes),
@@ -210,19 +220,22 @@ def image_figure(fig: Any) -> go.Figure:
     return go.Figure(fig).update_traces(hovertext=None, customdata=None, hovertemplate=None, hoverinfo="skip")
 
 
-def _rendered(settings: Settings, fig: Any, fmt: str) -> bytes:
-    """``fig`` (a plotly figure or its dict) rendered as ``fmt`` (:func:`core.export.figure_bytes`).
-    Kaleido's renderings are cached by the figure's own JSON, so exporting the same figure again costs
-    only building and hashing it."""
+def _rendered(
+    settings: Settings, fig: Any, fmt: str, prepare: Callable[[go.Figure], go.Figure] | None = None
+) -> bytes:
+    """``fig`` (a plotly figure or its dict) rendered as ``fmt`` (:func:`core.export.figure_bytes`), after
+    ``prepare`` when given. Kaleido's renderings are cached by the figure's own JSON (and whether it was
+    prepared), so exporting the same figure again costs only building and hashing it."""
     if fmt == "html":  # no browser involved: as quick to write again as to look up
         return figure_bytes(fig, fmt, topojson_dir=TOPOJSON_DIR)
     fig = image_figure(fig)
     spec = json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder, sort_keys=True)
-    key = hashlib.sha256(f"{fmt}\x1f{_RENDERER}\x1f{spec}".encode()).hexdigest()
+    how = getattr(prepare, "__qualname__", "")
+    key = hashlib.sha256(f"{fmt}\x1f{_RENDERER}\x1f{how}\x1f{spec}".encode()).hexdigest()
     cache = export_cache(settings)
     data = cache.get(key)
     if data is None:
-        data = figure_bytes(fig, fmt, topojson_dir=TOPOJSON_DIR)
+        data = figure_bytes(prepare(fig) if prepare else fig, fmt, topojson_dir=TOPOJSON_DIR)
         cache.set(key, data, expire=30 * 86400)
     return data
 
@@ -252,5 +265,6 @@ def export_file(settings: Settings, item: str, fmt: str, query: Mapping[str, str
     if fmt not in spec.formats:
         raise ExportError(f"{item} exports as {', '.join(spec.formats)}, not {fmt!r}")
     obj, parts = spec.build(settings, query)
-    data = _rendered(settings, obj, fmt) if spec.kind == "figure" else table_bytes(obj)
+    prepare = spec.png if fmt == "png" else None
+    data = _rendered(settings, obj, fmt, prepare) if spec.kind == "figure" else table_bytes(obj)
     return data, export_name(*parts, ext=fmt)

@@ -29,6 +29,8 @@ SELECTION_COLOR = "#CC79A7"
 OTHER_EVENTS_TRACE, EVENTS_TRACE, CIRCLE_TRACE, EPICENTRE_TRACE = 0, 1, 2, 3
 EVENT_TRACES: tuple[int, ...] = (OTHER_EVENTS_TRACE, EVENTS_TRACE)
 OTHER_EVENTS_COLOR = "#b4b4b4"
+#: Right margin (px) of the static world map when it has a colour bar (all colourings but the era).
+STATIC_COLORBAR_MARGIN_PX = 120
 
 _COLOR_SPECS: dict[str, dict[str, Any]] = {
     "mag": {"column": "mag", "title": "Magnitude", "colorscale": "Viridis"},
@@ -322,8 +324,11 @@ def catalog_map_figure(
                 "traceorder": "reversed",  # the events with passes first
             },
         )
+    # the static map's plot area is fixed (the colour bar gets a margin of its own, never an automatic
+    # one), so that a raster of its markers can be placed on it (dashboard.map_raster)
+    colorbar_margin = STATIC_COLORBAR_MARGIN_PX if static and color_by != "era" else 0
     fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        margin={"l": 0, "r": colorbar_margin, "t": 0, "b": 0, **({"autoexpand": False} if static else {})},
         uirevision="catalog-map",
         clickmode="event",
         hoverlabel={"bgcolor": "white"},
