@@ -101,6 +101,7 @@ def _sizes(marker: Any, n: int) -> np.ndarray:
 
 
 _SUBPIXELS = 4  # disc centres are placed to a quarter pixel of the image
+_CHUNK = 2048  # discs summed at once by _paint_same_discs
 
 
 def _disc_stamp(r: float, sub_x: float, sub_y: float) -> np.ndarray:
@@ -170,20 +171,25 @@ def _paint_same_discs(
     ok = (fx > -side) & (fx < width + side - reach) & (fy > -side) & (fy < height + side - reach)
     base = (fy[ok].astype(np.int64) + side - reach) * padded_w + (fx[ok].astype(np.int64) + side - reach)
     offsets = (np.arange(side)[:, None] * padded_w + np.arange(side)[None, :]).ravel()
-    log_keep = np.bincount(
-        (base[:, None] + offsets[None, :]).ravel(),
-        weights=stamps[which[ok]].ravel(),
-        minlength=(height + 2 * side) * padded_w,
-    ).reshape(height + 2 * side, padded_w)[side : side + height, side : side + width]
+    stamps32, which_ok = stamps.astype(np.float32), which[ok]
+    log_keep = np.zeros((height + 2 * side) * padded_w, dtype=np.float32)
+    for start in range(0, len(base), _CHUNK):  # small temporaries: memory the allocator keeps reusing
+        chunk = slice(start, start + _CHUNK)
+        np.add.at(log_keep, (base[chunk, None] + offsets[None, :]).ravel(), stamps32[which_ok[chunk]].ravel())
+    log_keep = log_keep.reshape(height + 2 * side, padded_w)[side : side + height, side : side + width]
     rows = np.flatnonzero(log_keep.any(axis=1))
     if not len(rows):
         return
     band = slice(int(rows[0]), int(rows[-1]) + 1)
-    keep = np.exp(log_keep[band]).astype(np.float32)[..., None]
+    cover = (-np.expm1(log_keep[band])).astype(np.float32)  # 1 - Π(1 - a)
     part = canvas[band]
-    part *= keep
-    part[..., :3] += (1.0 - keep) * rgb.astype(np.float32)
-    part[..., 3:] += 1.0 - keep
+    if part[..., 3].any():  # something painted before: paint over it
+        part *= (1.0 - cover)[..., None]
+        part[..., :3] += cover[..., None] * rgb.astype(np.float32)
+        part[..., 3] += cover
+    else:  # the first layer (the grey events): nothing to paint over
+        part[..., :3] = cover[..., None] * rgb.astype(np.float32)
+        part[..., 3] = cover
 
 
 def _paint_line(
@@ -284,12 +290,12 @@ def with_raster_markers(fig: Any, *, width: int, height: int, pixel_scale: float
         size = _sizes(epicentre.marker, len(xs)) * pixel_scale / 2.0
         _paint_discs(canvas, xs, ys, size, _marker_colors(epicentre.marker, len(xs)), 1.0)
         epicentre.update(lat=[], lon=[])
-    coverage = canvas[..., 3:]
-    np.divide(
-        canvas[..., :3], coverage, out=canvas[..., :3], where=coverage > 0
-    )  # straight (not premultiplied)
-    np.clip(canvas, 0.0, 1.0, out=canvas)
-    image = (canvas * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
+    coverage = canvas[..., 3:]  # premultiplied → straight colours, then bytes
+    np.divide(canvas[..., :3], coverage, out=canvas[..., :3], where=coverage > 0)
+    np.minimum(canvas, 1.0, out=canvas)
+    canvas *= np.float32(255.0)
+    canvas += np.float32(0.5)
+    image = canvas.astype(np.uint8)
     fig.add_layout_image(
         source=_png_data_uri(image),
         xref="paper",
