@@ -322,7 +322,7 @@ def bench_events(
     fresh page each time): first visit cold (the analysis cache was emptied before the server started), then
     warm (analysis cached) by URL, then warm by a click on the map page's "Open event view" link (in-app
     navigation, the user's path)."""
-    times = {(kind, step): [] for kind in KINDS for step in (*STEPS, "scripts")}
+    times: dict[tuple[str, str], list[float]] = {(k, s): [] for k in KINDS for s in (*STEPS, "scripts")}
     failures = dict.fromkeys(KINDS, 0)
     n_passes: dict[str, int] = {}
     for event in events:
@@ -672,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("the same in a private browser context (no code cache):")
                 rows.update(bench_private_warm(browser, base, events, budget))
                 # the event with the most passes: the heaviest tracks figure of the set
-                export_event = max(n_passes, key=n_passes.get) if n_passes else None
+                export_event = max(n_passes, key=lambda e: n_passes[e]) if n_passes else None
                 print("PNG exports (one warm-up, then timed):")
                 rows.update(bench_exports(browser, base, export_event, budget))
                 print("kaleido alone, in this process (no export cache, no HTTP):")
