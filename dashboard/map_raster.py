@@ -13,11 +13,11 @@ middle); the tests check it against kaleido's SVG. No Dash import.
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
+import io
 from typing import Any
 
 import numpy as np
+import PIL.Image
 import plotly.colors
 import plotly.graph_objects as go
 
@@ -218,19 +218,9 @@ def _paint_line(
 
 def _png_data_uri(rgba: np.ndarray) -> str:
     """An (h, w, 4) uint8 image as a ``data:image/png;base64,…`` URI (zlib level 1: fast, alpha kept)."""
-    height, width = rgba.shape[:2]
-    rows = np.concatenate([np.zeros((height, 1), np.uint8), rgba.reshape(height, width * 4)], axis=1)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
-        + chunk(b"IEND", b"")
-    )
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(rgba).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def with_raster_markers(fig: Any, *, width: int, height: int, pixel_scale: float) -> go.Figure:
