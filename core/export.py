@@ -39,6 +39,8 @@ FIGURE_FORMATS: dict[str, str] = {
     "html": "text/html",
 }
 TABLE_FORMATS: dict[str, str] = {"csv": "text/csv"}
+IMAGE_SIZE: tuple[int, int, float] = (1100, 650, 2.0)
+"""Width and height (CSS pixels) and pixel scale of exported images (:func:`figure_bytes`' defaults)."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
 _lock = threading.Lock()
 _server_pid: int | None = None
@@ -103,9 +105,9 @@ def figure_bytes(
     fig: Any,
     fmt: str,
     *,
-    width: int = 1100,
-    height: int = 650,
-    scale: float = 2.0,
+    width: int = IMAGE_SIZE[0],
+    height: int = IMAGE_SIZE[1],
+    scale: float = IMAGE_SIZE[2],
     topojson_dir: str | os.PathLike[str] | None = None,
 ) -> bytes:
     """Render a plotly figure as ``png``, ``svg``, ``pdf`` (kaleido; pixels at ``scale``) or standalone

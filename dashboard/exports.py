@@ -22,7 +22,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from core.cache import open_cache
 from core.config import Settings
-from core.export import FIGURE_FORMATS, ExportError, export_name, figure_bytes, table_bytes
+from core.export import FIGURE_FORMATS, IMAGE_SIZE, ExportError, export_name, figure_bytes, table_bytes
 from core.geo import line_length_km
 from core.spaceweather import index_table
 from dashboard.basemap import TOPOJSON_DIR
@@ -185,8 +185,8 @@ def _scores(settings: Settings, query: Mapping[str, str], *, as_table: bool) -> 
 
 def _raster_markers(fig: go.Figure) -> go.Figure:
     """The world map with its markers in one image (:mod:`dashboard.map_raster`), at the PNG's size."""
-    size = figure_bytes.__kwdefaults__ or {}
-    return with_raster_markers(fig, width=size["width"], height=size["height"], pixel_scale=size["scale"])
+    width, height, scale = IMAGE_SIZE
+    return with_raster_markers(fig, width=width, height=height, pixel_scale=scale)
 
 
 EXPORTS: dict[str, Export] = {
@@ -205,7 +205,7 @@ EXPORTS: dict[str, Export] = {
 
 
 #: what else makes the bytes of a rendered figure, beside its JSON (renderer versions, image size)
-_RENDERER = f"plotly {plotly.__version__}, kaleido {_version('kaleido')}, {figure_bytes.__kwdefaults__}"
+_RENDERER = f"plotly {plotly.__version__}, kaleido {_version('kaleido')}, image {IMAGE_SIZE}"
 
 
 @lru_cache(maxsize=4)
