@@ -17,16 +17,16 @@ background result is lost (HTTP 204 while polling) or when a panel the page must
 (map page: the map figure; event page: the tracks map and the analysis panel).
 
 The user path: the map page (``/``), then an event page (``/event/<id>``). The events are the M ≥ 6
-earthquakes of the demo archive (``bench_dashboard``'s choice), or those given with ``--event`` (any
-archive: ``tests/dashboard/test_load_celery.py`` runs it small on a tiny one). Phases: a warm-up pass over the events that
-fills the caches (every user at once, user k opens event k mod the events: with 20 users and 10 events two
-users open each not-yet-analysed event at about the same time), a single user alone (warm, unloaded: the
-service times), then ``--passes`` timed passes of every user (user k sees event k + p in pass p, so each
-pass covers the events evenly), with a short random pause before each page. Static JavaScript bundles are
-not fetched (a browser caches them after its first visit). Latency is wall-clock in this process: per HTTP
-request, per callback (a background one: first POST → result), per panel (page-content callback sent →
-the panel's data received: in the page itself, drawn on the server, or from a later callback) and per
-visit (``GET`` → every panel's data).
+earthquakes of the demo archive (``bench_dashboard``'s choice), or those given with ``--event`` (any archive:
+``tests/dashboard/test_load_celery.py`` runs it small on a tiny one). Phases: a warm-up pass over the events
+that fills the caches (every user at once, user k opens event k mod the events: with 20 users and 10 events
+two users open each not-yet-analysed event at about the same time), a single user alone (warm, unloaded: the
+service times), then ``--passes`` timed passes of every user (user k sees event k + p in pass p, so each pass
+covers the events evenly), with a short random pause before each page. Static JavaScript bundles are not
+fetched (a browser caches them after its first visit). Latency is wall-clock in this process: per HTTP
+request, per callback (a background one: first POST → result), per panel (page-content callback sent → the
+panel's data received: in the page itself, drawn on the server, or from a later callback) and per visit
+(``GET`` → every panel's data).
 
 Bounded: loopback only (127.0.0.1, a free port), a fixed number of visits, a hard time limit
 (``--time-limit``, whole run); the gunicorn process group (master, workers and their background-job
