@@ -7,7 +7,7 @@ splits are never read):
 
 - event ROC-AUC (events scored by their rule, threshold-free) and event MCC under the rule chosen on
   validation, each as the mean over seeds with its 95 % event-bootstrap interval
-  (:func:`core.evaluation.seed_mean_intervals`);
+  (:func:`core.evaluation.seed_mean_draws`);
 - the paired difference of each against the reference batch (``--reference``, default 64: the CPU default),
   mean over seeds with its 95 % event-bootstrap interval (same events resampled for both): an interval
   that holds 0 is *no difference*;
@@ -34,7 +34,6 @@ import os
 import pickle
 import platform
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -89,31 +88,6 @@ def _quick(name: str) -> dict[str, Any]:
     return dict(QUICK_PARAMS.get(name, {}))
 
 
-def _seed_draws(evaluations: list[Any], metric_name: str, n_boot: int) -> np.ndarray:
-    """Event-bootstrap draws of the seed mean of an event metric (paired: the same events in every call)."""
-    from core.evaluation import bootstrap_draws
-
-    per_seed = [
-        bootstrap_draws(
-            ev.events.index.to_numpy(),
-            ev.events["label"],
-            ev.events["score"],
-            ev.rule.event_threshold,
-            n_boot=n_boot,
-            seed=0,
-        )[metric_name]
-        for ev in evaluations
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with one class: NaN for every seed
-        return np.nanmean(np.vstack(per_seed), axis=0)
-
-
-def _interval(draws: np.ndarray) -> tuple[float, float]:
-    v = draws[np.isfinite(draws)]
-    return (float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))) if len(v) else (np.nan, np.nan)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dataset", help="a Samples NetCDF with train and validation splits")
@@ -135,6 +109,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from core.atomic import atomic_path
+    from core.evaluation import percentile_intervals, seed_mean_draws
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     batches = sorted({int(b) for b in args.batches.split(",")} | {args.reference})
@@ -176,17 +151,17 @@ def main() -> None:
     metrics = []
     for m in models:
         ref_evals = [results[(m, args.reference, s)]["validation"] for s in seeds]
-        ref = {k: _seed_draws(ref_evals, k, args.n_boot) for k in ("roc_auc", "mcc")}
+        ref = seed_mean_draws(ref_evals, n_boot=args.n_boot)
         for b in batches:
             rs = [results[(m, b, s)] for s in seeds]
             evals = [r["validation"] for r in rs]
             auc = np.mean([e.event["roc_auc"] for e in evals])
             mcc = np.mean([e.event["mcc"] for e in evals])
-            draws = {k: _seed_draws(evals, k, args.n_boot) for k in ("roc_auc", "mcc")}
+            draws = seed_mean_draws(evals, n_boot=args.n_boot)
             d_auc = auc - np.mean([e.event["roc_auc"] for e in ref_evals])
             d_mcc = mcc - np.mean([e.event["mcc"] for e in ref_evals])
-            ci = {k: _interval(draws[k]) for k in draws}
-            dci = {k: _interval(draws[k] - ref[k]) for k in draws}
+            ci = percentile_intervals(draws)
+            dci = percentile_intervals({k: draws[k] - ref[k] for k in draws})
             epochs = np.mean([r["epochs"] for r in rs])
             fit_s = np.mean([r["fit_s"] for r in rs])
             rate = np.mean([r["n_train"] * r["epochs"] / r["fit_s"] for r in rs])

@@ -49,6 +49,7 @@ __all__ = [
     "placebo_evaluation",
     "placebo_labels",
     "score_split",
+    "seed_mean_draws",
     "seed_mean_intervals",
     "select_and_evaluate",
     "select_decision_rule",
@@ -329,33 +330,43 @@ def bootstrap_intervals(
     return percentile_intervals(draws, level)
 
 
+def seed_mean_draws(
+    evaluations: Sequence[Evaluation], *, level: str = "event", n_boot: int | None = None, boot_seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Event-bootstrap draws of the **mean over training seeds** of every metric at ``level`` (``"sample"``
+    or ``"event"``): each seed's evaluation of the same split is resampled with the same events (paired
+    draws) and the draws are averaged over seeds. Two models' draws over the same events with the same
+    ``boot_seed`` are paired too, so their difference has an interval. ``n_boot``: the evaluations' own by
+    default."""
+    if not evaluations:
+        raise ValueError("seed_mean_draws needs at least one evaluation")
+    n_boot = evaluations[0].n_boot if n_boot is None else n_boot
+    per_seed = []
+    for ev in evaluations:
+        if level == "sample":
+            ids, labels, score = ev.samples["event_id"], ev.samples["label"], ev.samples["prob"]
+            thr = ev.rule.sample_threshold
+        else:
+            ids, labels, score = ev.events.index.to_numpy(), ev.events["label"], ev.events["score"]
+            thr = ev.rule.event_threshold
+        per_seed.append(bootstrap_draws(ids, labels, score, thr, n_boot=n_boot, seed=boot_seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with one class: NaN AUC for every seed
+        return {m: np.nanmean(np.vstack([d[m] for d in per_seed]), axis=0) for m in METRICS}
+
+
 def seed_mean_intervals(
     evaluations: Sequence[Evaluation], *, level: float = 0.95, boot_seed: int = 0
 ) -> dict[str, dict[str, tuple[float, float]]]:
     """95 % event-bootstrap intervals of the **mean over training seeds** of every metric, sample- and
-    event-level (``{"sample": {...}, "event": {...}}``): each seed's evaluation of the same split is
-    resampled with the same events (paired draws), the draws are averaged over seeds, and the
-    percentiles of that average are taken. Seeds are therefore not counted as independent data."""
+    event-level (``{"sample": {...}, "event": {...}}``), from :func:`seed_mean_draws`: seeds are therefore
+    not counted as independent data."""
     if not evaluations:
         raise ValueError("seed_mean_intervals needs at least one evaluation")
-    first = evaluations[0]
-    n_boot = first.n_boot
-    out: dict[str, dict[str, tuple[float, float]]] = {}
-    for level_name in ("sample", "event"):
-        per_seed = []
-        for ev in evaluations:
-            if level_name == "sample":
-                tab, ids, thr = ev.samples, ev.samples["event_id"], ev.rule.sample_threshold
-                score = tab["prob"]
-            else:
-                tab, ids, thr = ev.events, ev.events.index.to_numpy(), ev.rule.event_threshold
-                score = tab["score"]
-            per_seed.append(bootstrap_draws(ids, tab["label"], score, thr, n_boot=n_boot, seed=boot_seed))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a draw with one class: NaN AUC for every seed
-            mean = {m: np.nanmean(np.vstack([d[m] for d in per_seed]), axis=0) for m in METRICS}
-        out[level_name] = percentile_intervals(mean, level)
-    return out
+    return {
+        name: percentile_intervals(seed_mean_draws(evaluations, level=name, boot_seed=boot_seed), level)
+        for name in ("sample", "event")
+    }
 
 
 # ----------------------------------------------------------------------------------------- ground truth
