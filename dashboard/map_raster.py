@@ -14,25 +14,30 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import PIL.Image
 import plotly.colors
 import plotly.graph_objects as go
+import pyproj
 
 from dashboard.figures import CIRCLE_TRACE, EPICENTRE_TRACE, EVENT_TRACES
 
 __all__ = ["natural_earth_xy", "with_raster_markers"]
 
 
-def _natural_earth_raw(lam: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """d3's ``geoNaturalEarth1Raw`` (Šavrič et al. 2015), radians in, unit-sphere plane coordinates out."""
-    p2 = phi * phi
-    p4 = p2 * p2
-    x = lam * (0.8707 - 0.131979 * p2 + p4 * (-0.013791 + p4 * (0.003971 * p2 - 0.001529 * p4)))
-    y = phi * (1.007226 + p2 * (0.015085 + p4 * (-0.044475 + 0.028874 * p2 - 0.005916 * p4)))
-    return x, y
+@lru_cache(maxsize=1)
+def _natural_earth() -> pyproj.Transformer:
+    """PROJ's Natural Earth on the unit sphere: the formula of d3's ``geoNaturalEarth1Raw`` (Šavrič et al.
+    2015), which plotly.js draws with (degrees in, unit-sphere plane coordinates out)."""
+    return pyproj.Transformer.from_pipeline("+proj=natearth +R=1")
+
+
+def _natural_earth_raw(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _natural_earth().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x), np.asarray(y)
 
 
 def natural_earth_xy(
@@ -50,14 +55,11 @@ def natural_earth_xy(
     map of projection ``natural earth`` that fills a ``width`` × ``height`` plot area: plotly.js fits the
     whole globe into the area, multiplies that scale by ``projection.scale`` and puts ``geo.center``
     (default: the rotation's longitude, latitude 0) in the middle of the area."""
-    lam = np.radians((np.asarray(lon, dtype=float) - rotation_lon + 180.0) % 360.0 - 180.0)
-    x, y = _natural_earth_raw(lam, np.radians(np.asarray(lat, dtype=float)))
+    x, y = _natural_earth_raw((np.asarray(lon, dtype=float) - rotation_lon + 180.0) % 360.0 - 180.0, lat)
     c_lon = rotation_lon if center_lon is None else center_lon
-    cx, cy = _natural_earth_raw(
-        np.radians(np.asarray(c_lon - rotation_lon)), np.radians(np.asarray(center_lat))
-    )
-    half_w, _ = _natural_earth_raw(np.asarray(np.pi), np.asarray(0.0))
-    _, half_h = _natural_earth_raw(np.asarray(0.0), np.asarray(np.pi / 2))
+    cx, cy = _natural_earth_raw(c_lon - rotation_lon, center_lat)
+    half_w, _ = _natural_earth_raw(180.0, 0.0)
+    _, half_h = _natural_earth_raw(0.0, 90.0)
     k = min(width / (2.0 * float(half_w)), height / (2.0 * float(half_h))) * scale
     return width / 2.0 + k * (x - cx), height / 2.0 - k * (y - cy)
 
@@ -151,18 +153,12 @@ def _paint_same_discs(
     result (each pixel keeps ``1 - Π(1 - a)`` of that colour over what was there). Each disc is one of
     ``_SUBPIXELS``² precomputed stamps, by where its centre falls inside its pixel."""
     height, width = canvas.shape[:2]
-    reach = int(np.ceil(r + 1.0))
-    side = 2 * reach + 1
-    grid = np.arange(side) + 0.5 - reach  # pixel centres around the disc's pixel
     sub = (np.arange(_SUBPIXELS) + 0.5) / _SUBPIXELS
-    # distance of each pixel centre [row, col] from a centre at sub-position [sub y, sub x] of its pixel
-    d = np.hypot(
-        grid[None, None, None, :] - sub[None, :, None, None],
-        grid[None, None, :, None] - sub[:, None, None, None],
-    )
-    stamps = np.log1p(-np.minimum(np.clip(r + 0.5 - d, 0.0, 1.0) * alpha, 1.0 - 1e-6)).reshape(
-        _SUBPIXELS * _SUBPIXELS, side * side
-    )
+    # one stamp per sub-position of the centre inside its pixel, row-major (sub y, then sub x)
+    cover = np.stack([_disc_stamp(r, sub_x, sub_y) for sub_y in sub for sub_x in sub])
+    side = cover.shape[1]
+    reach = side // 2
+    stamps = np.log1p(-np.minimum(cover.astype(float) * alpha, 1.0 - 1e-6)).reshape(len(cover), side * side)
     padded_w = width + 2 * side
     fx, fy = np.floor(xs), np.floor(ys)
     which = (np.minimum((ys - fy) * _SUBPIXELS, _SUBPIXELS - 1).astype(np.int64) * _SUBPIXELS) + np.minimum(
