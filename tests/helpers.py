@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
+import psutil
 import xarray as xr
 
 from core.io import write_pass
@@ -615,3 +616,23 @@ def _answers(url: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def services_left(worker_pgid: int | None = None) -> list[str]:
+    """Live children of this process that run redis-server, Celery, gunicorn or the dashboard, and every
+    live process of ``worker_pgid`` (a Celery worker's process group: its pool processes too, were they
+    orphaned)."""
+    left = []
+    children = {p.pid for p in psutil.Process().children(recursive=True)}
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        try:
+            if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            text = " ".join(proc.info["cmdline"] or [])
+            services = ("redis-server", "celery", "gunicorn", "dashboard")
+            ours = proc.pid in children and any(k in text for k in services)
+            if ours or (worker_pgid is not None and os.getpgid(proc.pid) == worker_pgid):
+                left.append(f"{proc.pid} {text[:120]}")
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return left

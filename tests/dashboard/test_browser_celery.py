@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -21,6 +20,7 @@ from tests.helpers import (
     celery_worker,
     dashboard_server,
     redis_server,
+    services_left,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,24 +31,6 @@ class CeleryServer:
     url: str  # the app
     work_dir: Path
     worker_log: Path
-
-
-def _services_left(worker_pgid: int) -> list[str]:
-    """Live processes of the Celery worker's process group (its pool processes too, were they orphaned),
-    and children of this process that run redis-server, Celery or the dashboard."""
-    left = []
-    children = {p.pid for p in psutil.Process().children(recursive=True)}
-    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
-        try:
-            if proc.info["status"] == psutil.STATUS_ZOMBIE:
-                continue
-            text = " ".join(proc.info["cmdline"] or [])
-            ours = proc.pid in children and any(k in text for k in ("redis-server", "celery", "dashboard"))
-            if ours or os.getpgid(proc.pid) == worker_pgid:
-                left.append(f"{proc.pid} {text[:120]}")
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return left
 
 
 @pytest.fixture
@@ -78,7 +60,7 @@ def celery_server(tmp_path: Path) -> Iterator[CeleryServer]:
             pgids.append(worker.pid)
             with dashboard_server(env, tmp_path / "dashboard.log") as url:
                 yield CeleryServer(url, work_dir, log)
-    left = _services_left(pgids[0])
+    left = services_left(pgids[0])
     assert left == [], f"processes left running: {left}"
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import psutil
 import pytest
 
 from bench import bench_load
 from bench.results import RESULTS_ENV
-from tests.helpers import build_tiny_archive, build_tiny_registry
+from tests.helpers import build_tiny_archive, build_tiny_registry, services_left
 
 pytestmark = pytest.mark.slow
 
@@ -39,10 +38,5 @@ def test_every_visit_of_the_load_test_succeeds_with_jobs_on_celery(tmp_path, mon
     assert figures["load test: panel: event analysis, p95"] is not None  # the event page's analysis arrived
     assert report["restarts"] == 0 and report["last_traceback"] == []
     assert report["worker_log_problems"] == [], report["worker_log_problems"]
-    left = [
-        " ".join(p.cmdline())[:120]
-        for p in psutil.Process().children(recursive=True)
-        if p.status() != psutil.STATUS_ZOMBIE
-        and any(k in " ".join(p.cmdline()) for k in ("gunicorn", "celery", "redis-server"))
-    ]
+    left = services_left()
     assert left == [], f"processes left running: {left}"
