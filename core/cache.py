@@ -10,6 +10,13 @@ The returned :class:`SafeCache` never serves a damaged value: a read whose value
 truncated, or whose pickle cannot be loaded (e.g. a class that no longer exists), deletes the key and
 counts as a miss. A database that goes bad while the process runs makes reads misses and writes no-ops
 (with a warning) until the next :func:`open_cache` rebuilds it.
+
+SQLite is not fork-safe: a process forked while another of its threads is inside SQLite inherits that
+thread's SQLite mutexes locked, and its first SQLite call hangs for ever. The dashboard's local job
+manager forks the threaded server for every job, so a :class:`SafeCache` keeps one connection per process
+(not diskcache's one per thread, which a finishing request thread closes at any moment), and every SQLite
+call of this module runs under one process-wide lock, which :func:`os.fork` also takes: a fork waits until
+no thread is inside SQLite. A transaction holds the lock from ``BEGIN`` to ``COMMIT``.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import datetime as dt
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,33 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "cache.db"  # diskcache.core.DBNAME
 _CORRUPT_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+#: held by every SQLite call of this module's caches, and by ``os.fork`` (see the module docstring)
+_SQLITE_LOCK = threading.RLock()
+
+
+def _reset_lock_in_child() -> None:
+    global _SQLITE_LOCK
+    _SQLITE_LOCK = threading.RLock()  # the forking thread held it; the child has no other thread
+
+
+os.register_at_fork(
+    before=lambda: _SQLITE_LOCK.acquire(),
+    after_in_parent=lambda: _SQLITE_LOCK.release(),
+    after_in_child=_reset_lock_in_child,
+)
+
+
+class _Rows:
+    """The rows of a statement, fetched while the lock was held (diskcache only calls ``fetchall``)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
 
 
 class CorruptValueError(Exception):
@@ -69,7 +104,60 @@ class SafeCache(diskcache.Cache):
     def __init__(
         self, directory: str | None = None, timeout: float = 60, disk: type = CheckedDisk, **settings: Any
     ) -> None:
+        self._shared_con: sqlite3.Connection | None = None
+        self._con_pid: int | None = None
         super().__init__(directory, timeout, disk, **settings)
+
+    @property
+    def _con(self) -> sqlite3.Connection:
+        """One connection per process, shared by its threads under the lock (diskcache opens one per
+        thread, and a thread that ends closes its connection outside any lock)."""
+        with _SQLITE_LOCK:
+            if self._con_pid != os.getpid():  # first use, or a forked child: it opens its own
+                self._shared_con = sqlite3.connect(
+                    os.path.join(self.directory, DB_NAME),
+                    timeout=self._timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                self._con_pid = os.getpid()
+                self._apply_sqlite_settings()
+            assert self._shared_con is not None
+            return self._shared_con
+
+    def _apply_sqlite_settings(self) -> None:
+        """Re-apply the per-connection ``sqlite_*`` pragmas stored in the Settings table (as diskcache does
+        for each new connection); before the table exists there are none."""
+        try:
+            rows = self._sql("SELECT key, value FROM Settings").fetchall()
+        except sqlite3.OperationalError:
+            return
+        for key, value in rows:
+            if key.startswith("sqlite_"):
+                self.reset(key, value, update=False)
+
+    @property
+    def _sql(self) -> Callable[..., _Rows]:
+        con = self._con
+
+        def execute(*args: Any, **kwargs: Any) -> _Rows:
+            with _SQLITE_LOCK:
+                return _Rows(con.execute(*args, **kwargs).fetchall())
+
+        return execute
+
+    @contextlib.contextmanager
+    def _transact(self, retry: bool = False, filename: str | None = None) -> Iterator[Any]:
+        with _SQLITE_LOCK, super()._transact(retry, filename) as transaction:
+            yield transaction
+
+    def close(self) -> None:
+        """Close this process's connection (the next use opens a new one)."""
+        with _SQLITE_LOCK:
+            if self._shared_con is not None and self._con_pid == os.getpid():
+                self._shared_con.close()
+            self._shared_con = None
+            self._con_pid = None
 
     def _miss(self, default: Any, expire_time: bool, tag: bool) -> Any:
         if expire_time and tag:
@@ -157,6 +245,11 @@ def cache_problem(folder: str | os.PathLike[str], timeout: float = 60) -> str | 
         return None
     if not db.is_file():
         return f"{DB_NAME} is not a file"
+    with _SQLITE_LOCK:
+        return _db_problem(db, timeout)
+
+
+def _db_problem(db: Path, timeout: float) -> str | None:
     try:
         con = sqlite3.connect(str(db), timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import sqlite3
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -118,3 +121,51 @@ def test_safe_cache_survives_pickling_like_dash_jobs_do(tmp_path) -> None:
     assert isinstance(clone, SafeCache) and clone.get("k") == [1, 2]
     clone.close()
     cache.close()
+
+
+def test_a_process_forked_while_other_threads_use_the_cache_can_use_it(tmp_path) -> None:
+    """The dashboard's local job manager forks its threaded server for each job: a child forked while
+    another thread was inside SQLite used to hang on its first cache read (about every other fork)."""
+    cache = open_cache(tmp_path / "jobs")
+    cache.set("result", b"x" * 1000)
+    stop = threading.Event()
+
+    def serve() -> None:  # a threaded server: a short-lived thread per request (write progress, poll)
+        i = 0
+        while not stop.is_set():
+            request = threading.Thread(
+                target=lambda i=i: (cache.set(f"progress-{i % 50}", i), cache.get("result"))
+            )
+            request.start()
+            request.join()
+            i += 1
+
+    threads = [threading.Thread(target=serve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    outcomes = []
+    try:
+        for _ in range(30):
+            pid = os.fork()
+            if pid == 0:  # the job: a fresh connection to the same cache, then the inherited handle
+                os._exit(0 if SafeCache(str(tmp_path / "jobs")).get("result") == cache.get("result") else 1)
+            outcomes.append(_wait_or_kill(pid, timeout_s=10))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert outcomes == ["read the result"] * 30
+
+
+def _wait_or_kill(pid: int, timeout_s: float) -> str:
+    """What a forked child did: exit having read the result, exit otherwise, or hang (killed after
+    ``timeout_s``: a deadlocked child never exits, a sound one exits in milliseconds)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return "read the result" if os.waitstatus_to_exitcode(status) == 0 else "failed"
+        time.sleep(0.005)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return "hung"
