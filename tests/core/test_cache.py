@@ -148,7 +148,11 @@ def test_a_process_forked_while_other_threads_use_the_cache_can_use_it(tmp_path)
         for _ in range(30):
             pid = os.fork()
             if pid == 0:  # the job: a fresh connection to the same cache, then the inherited handle
-                os._exit(0 if SafeCache(str(tmp_path / "jobs")).get("result") == cache.get("result") else 1)
+                code = 1
+                try:
+                    code = 0 if SafeCache(str(tmp_path / "jobs")).get("result") == cache.get("result") else 1
+                finally:
+                    os._exit(code)  # never back into pytest
             outcomes.append(_wait_or_kill(pid, timeout_s=10))
     finally:
         stop.set()
